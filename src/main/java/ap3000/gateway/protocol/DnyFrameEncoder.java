@@ -1,0 +1,19 @@
+package ap3000.gateway.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToByteEncoder;
+
+/**
+ * Writes a {@link DnyFrame} as its exact wire bytes, checksum included. It is the only encoder in the
+ * outbound pipeline: no length prefix of any other codec may wrap a frame (reference 7, "double framing").
+ */
+@ChannelHandler.Sharable
+public class DnyFrameEncoder extends MessageToByteEncoder<DnyFrame> {
+
+    @Override
+    protected void encode(ChannelHandlerContext ctx, DnyFrame frame, ByteBuf out) {
+        out.writeBytes(frame.toBytes());
+    }
+}
