@@ -181,9 +181,8 @@ public sealed interface Payload {
                     r.optU32(), r.optU16());
         }
 
-        /** 1 charging and 5 float charging draw power (2.3, 3.1). */
         public boolean isCharging() {
-            return portStatus == 1 || portStatus == 5;
+            return Descriptions.isCharging(portStatus);
         }
     }
 

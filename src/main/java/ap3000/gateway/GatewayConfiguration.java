@@ -1,0 +1,94 @@
+package ap3000.gateway;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneId;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+
+import ap3000.gateway.device.DeviceChannelHandlers;
+import ap3000.gateway.device.DeviceEvents;
+import ap3000.gateway.device.DeviceIngress;
+import ap3000.gateway.device.DeviceRegistry;
+import ap3000.gateway.event.EventJournal;
+import ap3000.gateway.protocol.DnyFrameEncoder;
+import ap3000.gateway.protocol.ProtocolErrors;
+import ap3000.gateway.redis.RedisConnection;
+
+/**
+ * Builds the gateway's beans from configuration and binds them for the YAML routes. Every value is read
+ * through the properties component, so an environment variable ({@code GATEWAY_TCP_PORT}) overrides
+ * {@code application.properties} ({@code gateway.tcp.port}) even for keys the file does not define.
+ */
+public class GatewayConfiguration implements CamelConfiguration {
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        Registry registry = context.getRegistry();
+        Clock clock = Clock.systemUTC();
+
+        RedisConnection redis = new RedisConnection(
+                optional(properties, "gateway.redis.url", ""),
+                Path.of(required(properties, "gateway.data-dir")),
+                Integer.parseInt(required(properties, "gateway.redis.embedded-port")),
+                required(properties, "gateway.redis.appendfsync"),
+                Duration.ofMillis(Long.parseLong(required(properties, "gateway.redis.timeout-ms"))),
+                Integer.parseInt(required(properties, "gateway.redis.pool-size")));
+        // started here, before any route, and stopped by the context after the routes
+        context.addService(redis, true, true);
+        registry.bind("redis", redis);
+
+        registry.bind("eventJournal", new EventJournal(redis,
+                required(properties, "gateway.events.stream"),
+                Long.parseLong(required(properties, "gateway.events.max-length")),
+                Duration.ofHours(Long.parseLong(required(properties, "gateway.events.settled-order-ttl-hours")))
+                        .toSeconds(),
+                Integer.parseInt(required(properties, "gateway.events.backlog-limit"))));
+
+        ProtocolErrors protocolErrors = new ProtocolErrors(
+                Long.parseLong(required(properties, "gateway.protocol.error-log-interval-ms")));
+        registry.bind("protocolErrors", protocolErrors);
+
+        DeviceRegistry devices = new DeviceRegistry();
+        registry.bind("deviceRegistry", devices);
+        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors));
+        registry.bind("frameEncoder", new DnyFrameEncoder());
+        registry.bind("connectionHandler", new DeviceChannelHandlers.ConnectionHandlerFactory(devices, clock,
+                Long.parseLong(required(properties, "gateway.tcp.read-idle-seconds")),
+                Long.parseLong(required(properties, "gateway.tcp.identify-timeout-seconds"))));
+
+        DeviceEvents events = new DeviceEvents(clock, ZoneId.of(required(properties, "gateway.timezone")),
+                nodeId(optional(properties, "gateway.node-id", "")));
+        registry.bind("deviceIngress", new DeviceIngress(devices, events, clock,
+                Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")),
+                Duration.ofSeconds(Long.parseLong(required(properties, "gateway.device.offline-after-seconds")))));
+    }
+
+    /** The node's name on events: the configured one, or host name and process ID. */
+    private static String nodeId(String configured) {
+        if (!configured.isBlank()) {
+            return configured;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        } catch (UnknownHostException e) {
+            return "gateway-" + ProcessHandle.current().pid();
+        }
+    }
+
+    private static String required(PropertiesComponent properties, String key) {
+        return properties.resolveProperty(key)
+                .orElseThrow(() -> new IllegalStateException("Missing configuration: " + key));
+    }
+
+    private static String optional(PropertiesComponent properties, String key, String fallback) {
+        return properties.resolveProperty(key).orElse(fallback);
+    }
+}

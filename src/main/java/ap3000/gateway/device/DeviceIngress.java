@@ -1,0 +1,285 @@
+package ap3000.gateway.device;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import io.netty.channel.ChannelHandlerContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.netty.NettyConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.EventBatch;
+import ap3000.gateway.event.EventType;
+import ap3000.gateway.protocol.Command;
+import ap3000.gateway.protocol.DnyFrame;
+import ap3000.gateway.protocol.Inbound;
+import ap3000.gateway.protocol.OrderNumber;
+import ap3000.gateway.protocol.Payload;
+import ap3000.gateway.protocol.ServerCommands;
+
+/**
+ * The handling steps of the device ingress route: one method per kind of device message. Each returns the
+ * events the message produced and leaves the reply the device expects (reference section 9) in the exchange
+ * property {@link #REPLY}; the route writes the events to the journal before it sends the reply.
+ */
+public class DeviceIngress {
+
+    /** Exchange property holding the reply frame, absent when the message gets no reply. */
+    public static final String REPLY = "ap3000Reply";
+    /** Header the ingress route's content-based router reads: the kind of message. */
+    public static final String KIND = "ap3000Kind";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceIngress.class);
+
+    /** The gateway's own events (not in the contract) carry the payload's fields, named with their units. */
+    private static final ObjectMapper PAYLOAD_FIELDS = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .addModule(new SimpleModule().addSerializer(OrderNumber.class, ToStringSerializer.instance))
+            .build();
+
+    private final DeviceRegistry registry;
+    private final DeviceEvents events;
+    private final Clock clock;
+    private final int cardSwipeAccountStatus;
+    private final Duration offlineAfter;
+
+    /**
+     * @param cardSwipeAccountStatus the account status (reference 3.6) answered to a card swipe: the gateway
+     *                               keeps no card accounts, so by default 1, "unregistered card"
+     * @param offlineAfter           a device silent for this long goes offline ({@code heartbeat_timeout})
+     */
+    public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Clock clock, int cardSwipeAccountStatus,
+                         Duration offlineAfter) {
+        this.registry = registry;
+        this.events = events;
+        this.clock = clock;
+        this.cardSwipeAccountStatus = cardSwipeAccountStatus;
+        this.offlineAfter = offlineAfter;
+    }
+
+    /** Sets the {@link #KIND} header the route dispatches on. */
+    public void classify(Exchange exchange) {
+        Object body = exchange.getMessage().getBody();
+        String kind;
+        if (body instanceof Inbound.Frame in) {
+            Command command = Command.of(in.frame().command());
+            if (in.payload() instanceof Payload.Unparsed) {
+                kind = "unknown";
+            } else if (command.isServerCommand()) {
+                kind = "command_ack";
+            } else {
+                kind = command.shortName();
+            }
+        } else if (body instanceof Inbound.Iccid) {
+            kind = "iccid";
+        } else if (body instanceof Inbound.Link) {
+            kind = "link";
+        } else if (body instanceof ConnectionClosed) {
+            kind = "connection_closed";
+        } else {
+            throw new IllegalArgumentException("Not a device message: " + body);
+        }
+        exchange.getMessage().setHeader(KIND, kind);
+    }
+
+    public EventBatch onIccid(Inbound.Iccid iccid, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        registry.setIccid(connection, iccid.iccid());
+        LOG.debug("Connection {} from {} has ICCID {}", connection.id(), connection.remoteAddress(), iccid.iccid());
+        return EventBatch.EMPTY;
+    }
+
+    /** {@code link} only keeps the carrier's NAT open; the connection handler has already seen the traffic. */
+    public EventBatch onLink(Inbound.Link link) {
+        return EventBatch.EMPTY;
+    }
+
+    public EventBatch onRegister(Inbound.Frame in, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> out = arrive(connection, in.frame());
+        Payload.Register registration = (Payload.Register) in.payload();
+        if (registry.register(registry.device(in.frame().physicalId()), registration)) {
+            out.add(events.register(connection, in.frame(), registration));
+        }
+        reply(exchange, ServerCommands.ok(in.frame()));
+        return EventBatch.of(out);
+    }
+
+    /**
+     * 0x21 is always answered; 0x01 only until the device has shown it speaks 0x21, since the vendor says to
+     * answer one style, never both.
+     */
+    public EventBatch onHeartbeat(Inbound.Frame in, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> out = arrive(connection, in.frame());
+        DeviceRegistry.Device device = registry.device(in.frame().physicalId());
+        boolean newStyle = in.payload() instanceof Payload.Heartbeat;
+        List<Payload.PortReading> ports = newStyle ? ((Payload.Heartbeat) in.payload()).ports()
+                : ((Payload.OldHeartbeat) in.payload()).ports();
+        out.add(events.heartbeat(connection, in.frame(), in.payload()));
+        for (DeviceRegistry.PortChange change : registry.updatePorts(device, ports, newStyle)) {
+            out.add(events.portChanged(connection, in.frame(), change));
+        }
+        if (newStyle || !device.sendsNewHeartbeat()) {
+            reply(exchange, ServerCommands.ok(in.frame()));
+        }
+        return EventBatch.of(out);
+    }
+
+    public EventBatch onTimeRequest(Inbound.Frame in, Exchange exchange) {
+        List<DeviceEvent> out = arrive(connection(exchange), in.frame());
+        reply(exchange, ServerCommands.time(in.frame(), clock.millis() / 1000));
+        return EventBatch.of(out);
+    }
+
+    /**
+     * A settlement is acked only once its events are in the journal. A retransmitted one (same device, port,
+     * order) is acked again but written once.
+     */
+    public EventBatch onSettlement(Inbound.Frame in, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> always = arrive(connection, in.frame());
+        Payload.Settlement settlement = (Payload.Settlement) in.payload();
+        reply(exchange, ServerCommands.ok(in.frame()));
+        return EventBatch.once(always, events.settlement(connection, in.frame(), settlement),
+                DeviceEvents.settlementKey(in.frame().deviceId(), settlement));
+    }
+
+    public EventBatch onPowerHeartbeat(Inbound.Frame in, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> out = arrive(connection, in.frame());
+        out.addAll(events.power(connection, in.frame(), (Payload.PowerHeartbeat) in.payload()));
+        return EventBatch.of(out);
+    }
+
+    /** The gateway keeps no card accounts: it answers with the configured account status and reports the swipe. */
+    public EventBatch onCardSwipe(Inbound.Frame in, Exchange exchange) {
+        Payload.CardSwipe swipe = (Payload.CardSwipe) in.payload();
+        reply(exchange, ServerCommands.cardSwipeReply(in.frame(), swipe, cardSwipeAccountStatus, 0, 0));
+        return report(EventType.CARD_SWIPE, in, exchange, swipe.isBalanceQuery() ? null : swipe.port());
+    }
+
+    public EventBatch onOrderConfirm(Inbound.Frame in, Exchange exchange) {
+        Payload.OrderConfirm confirm = (Payload.OrderConfirm) in.payload();
+        reply(exchange, ServerCommands.orderConfirmReply(in.frame(), confirm.port(), ServerCommands.OK));
+        return report(EventType.ORDER_CONFIRM, in, exchange, confirm.port());
+    }
+
+    public EventBatch onHostUpgradeRequest(Inbound.Frame in, Exchange exchange) {
+        reply(exchange, ServerCommands.hostUpgradeReply(in.frame(), ServerCommands.OK));
+        return report(EventType.UPGRADE_REQUEST, in, exchange, null);
+    }
+
+    /** Messages that get no reply and are reported as one event each (0x05, 0x11, 0x17, 0x35, 0x3B, 0x41-0x44). */
+    public EventBatch onReport(Inbound.Frame in, Exchange exchange) {
+        Integer port = null;
+        EventType type = switch (in.frame().command()) {
+            case 0x05 -> EventType.UPGRADE_REQUEST;
+            case 0x11 -> EventType.HOST_HEARTBEAT;
+            case 0x17 -> EventType.HOST_STATUS;
+            case 0x35 -> EventType.SLAVE_VERSIONS;
+            case 0x3B -> EventType.FSK_PARAMS_REQUEST;
+            case 0x41 -> EventType.CABINET_HEARTBEAT;
+            case 0x42 -> EventType.ALARM;
+            case 0x43 -> EventType.CABINET_CHARGE_FINISHED;
+            case 0x44 -> EventType.PORT_PUSH;
+            default -> throw new IllegalArgumentException("not a report: " + in.frame());
+        };
+        if (in.payload() instanceof Payload.HostHeartbeat host && connection(exchange).iccid() == null) {
+            registry.setIccid(connection(exchange), host.iccid());
+        }
+        if (in.payload() instanceof Payload.PortPush push) {
+            port = push.port();
+        } else if (in.payload() instanceof Payload.CabinetChargeFinished finished) {
+            port = finished.record().port();
+        }
+        return report(type, in, exchange, port);
+    }
+
+    /** The device's answer to a server command. The server never answers it (reference 1.10, section 7). */
+    public EventBatch onCommandAck(Inbound.Frame in, Exchange exchange) {
+        Integer port = in.payload() instanceof Payload.ChargeControlAck ack ? ack.port() : null;
+        return report(EventType.COMMAND_ACK, in, exchange, port);
+    }
+
+    /**
+     * A command the reference does not describe, one too short for its command, or one the route has no step
+     * for: kept raw, not answered.
+     */
+    public EventBatch onUnknown(Inbound.Frame in, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> out = arrive(connection, in.frame());
+        Map<String, Object> data = DeviceEvents.data();
+        data.put("command", Command.hex(in.frame().command()));
+        data.put("message_id", in.frame().messageId());
+        data.put("reason", in.payload() instanceof Payload.Unparsed unparsed ? unparsed.reason()
+                : "no handling step for " + exchange.getMessage().getHeader(KIND));
+        data.put("data_hex", java.util.HexFormat.of().withUpperCase().formatHex(in.frame().data()));
+        out.add(events.of(EventType.UNKNOWN_FRAME, connection, in.frame(), null, data));
+        return EventBatch.of(out);
+    }
+
+    /** The devices that were still on a closed connection go offline. */
+    public EventBatch onConnectionClosed(ConnectionClosed closed, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> out = new ArrayList<>();
+        for (DeviceRegistry.Device device : registry.close(connection)) {
+            out.add(events.offline(device, connection, "connection_lost"));
+        }
+        LOG.debug("Connection {} from {} closed ({}); {} devices went offline", connection.id(),
+                connection.remoteAddress(), closed.reason(), out.size());
+        return EventBatch.of(out);
+    }
+
+    /** Devices silent for longer than the offline limit go offline, while their connection may live on. */
+    public EventBatch sweepOffline() {
+        List<DeviceEvent> out = new ArrayList<>();
+        for (DeviceRegistry.Device device : registry.sweep(clock.millis(), offlineAfter.toMillis())) {
+            out.add(events.offline(device, device.connection(), "heartbeat_timeout"));
+        }
+        return EventBatch.of(out);
+    }
+
+    private EventBatch report(EventType type, Inbound.Frame in, Exchange exchange, Integer port) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        List<DeviceEvent> out = arrive(connection, in.frame());
+        Map<String, Object> data = PAYLOAD_FIELDS.convertValue(in.payload(), new TypeReference<>() {
+        });
+        data.put("command", Command.hex(in.frame().command()));
+        data.put("message_id", in.frame().messageId());
+        out.add(events.of(type, connection, in.frame(), port, data));
+        return EventBatch.of(out);
+    }
+
+    /** Records that the frame's device is here; a {@code device_online} when it was not before. */
+    private List<DeviceEvent> arrive(DeviceRegistry.Connection connection, DnyFrame frame) {
+        List<DeviceEvent> out = new ArrayList<>();
+        DeviceRegistry.Arrival arrival = registry.arrive(connection, frame.physicalId(), clock.millis());
+        if (arrival.cameOnline()) {
+            out.add(events.online(arrival.device(), connection, frame));
+        }
+        return out;
+    }
+
+    private static void reply(Exchange exchange, DnyFrame reply) {
+        exchange.setProperty(REPLY, reply);
+    }
+
+    private static DeviceRegistry.Connection connection(Exchange exchange) {
+        ChannelHandlerContext ctx = exchange.getMessage().getHeader(NettyConstants.NETTY_CHANNEL_HANDLER_CONTEXT,
+                ChannelHandlerContext.class);
+        return DeviceRegistry.connectionOf(ctx.channel());
+    }
+}

@@ -1,0 +1,38 @@
+package ap3000.gateway.event;
+
+/**
+ * Every event type the gateway emits. The first group is the webhook contract's
+ * ({@code shared/seeds/third-party-integration-examples.md}); the second covers the other device messages of
+ * the protocol, so that nothing a device says is lost to the audit trail.
+ */
+public enum EventType {
+    // the contract's types
+    DEVICE_ONLINE,
+    DEVICE_OFFLINE,
+    DEVICE_REGISTER,
+    DEVICE_HEARTBEAT,
+    PORT_HEARTBEAT,
+    POWER_HEARTBEAT,
+    CHARGING_POWER,
+    CHARGING_END,
+    SETTLEMENT,
+    // the gateway's additions
+    CARD_SWIPE,
+    ORDER_CONFIRM,
+    UPGRADE_REQUEST,
+    HOST_HEARTBEAT,
+    HOST_STATUS,
+    SLAVE_VERSIONS,
+    FSK_PARAMS_REQUEST,
+    CABINET_HEARTBEAT,
+    CABINET_CHARGE_FINISHED,
+    ALARM,
+    PORT_PUSH,
+    COMMAND_ACK,
+    UNKNOWN_FRAME;
+
+    /** The name on the wire: {@code device_online}. */
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

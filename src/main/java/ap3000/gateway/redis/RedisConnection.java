@@ -1,0 +1,110 @@
+package ap3000.gateway.redis;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.camel.support.service.ServiceSupport;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * The gateway's Redis: the server named by {@code gateway.redis.url}, or, when that is empty, an embedded
+ * redis-server in the data directory. A Camel service, so that it starts before the routes and stops after
+ * them.
+ */
+public class RedisConnection extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
+
+    private final String configuredUrl;
+    private final Path dataDir;
+    private final int embeddedPort;
+    private final String appendFsync;
+    private final Duration timeout;
+    private final int poolSize;
+
+    private EmbeddedRedis embedded;
+    private RedisClient client;
+    private String url;
+
+    public RedisConnection(String configuredUrl, Path dataDir, int embeddedPort, String appendFsync,
+                           Duration timeout, int poolSize) {
+        this.configuredUrl = configuredUrl == null ? "" : configuredUrl.trim();
+        this.dataDir = dataDir;
+        this.embeddedPort = embeddedPort;
+        this.appendFsync = appendFsync;
+        this.timeout = timeout;
+        this.poolSize = poolSize;
+    }
+
+    @Override
+    protected void doStart() throws IOException {
+        if (configuredUrl.isEmpty()) {
+            embedded = EmbeddedRedis.start(dataDir, embeddedPort, appendFsync);
+            url = embedded.url();
+        } else {
+            url = configuredUrl;
+        }
+        URI uri = URI.create(url);
+        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) timeout.toMillis())
+                .socketTimeoutMillis((int) timeout.toMillis())
+                .ssl("rediss".equals(uri.getScheme()));
+        if (uri.getUserInfo() != null) {
+            String[] userInfo = uri.getUserInfo().split(":", 2);
+            if (userInfo.length == 2) {
+                if (!userInfo[0].isEmpty()) {
+                    config.user(userInfo[0]);
+                }
+                config.password(userInfo[1]);
+            } else {
+                config.password(userInfo[0]);
+            }
+        }
+        if (uri.getPath() != null && uri.getPath().length() > 1) {
+            config.database(Integer.parseInt(uri.getPath().substring(1)));
+        }
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(poolSize);
+        pool.setMaxIdle(poolSize);
+        pool.setMaxWait(timeout);
+        client = RedisClient.builder()
+                .hostAndPort(new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379))
+                .clientConfig(config.build())
+                .poolConfig(pool)
+                .build();
+        LOG.info("Redis at {}{}", uri.getHost() + ":" + uri.getPort(), embedded != null ? " (embedded)" : "");
+    }
+
+    @Override
+    protected void doStop() {
+        if (client != null) {
+            client.close();
+        }
+        if (embedded != null) {
+            embedded.stop();
+            embedded = null;
+        }
+    }
+
+    public RedisClient client() {
+        return client;
+    }
+
+    /** The URL in use, the embedded server's included. */
+    public String url() {
+        return url;
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+}
