@@ -1,0 +1,124 @@
+package ap3000.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.awaitility.Awaitility;
+
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.EventJournal;
+import ap3000.gateway.event.EventJson;
+import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * The real gateway (same Main, application.properties and YAML routes as production) on free ports with its
+ * own data directory, for end-to-end tests. Only what a test names is overridden.
+ */
+public final class RunningGateway implements AutoCloseable {
+
+    private final Main main;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final int tcpPort;
+    private final int httpPort;
+    private final Path dataDir;
+
+    private RunningGateway(Map<String, String> overrides) throws Exception {
+        tcpPort = freePort();
+        httpPort = freePort();
+        dataDir = overrides.containsKey("gateway.data-dir") ? Path.of(overrides.get("gateway.data-dir"))
+                : Files.createTempDirectory("gateway-test");
+        Map<String, String> properties = new HashMap<>();
+        properties.put("gateway.tcp.port", Integer.toString(tcpPort));
+        properties.put("gateway.http.port", Integer.toString(httpPort));
+        properties.put("gateway.data-dir", dataDir.toString());
+        properties.put("gateway.tcp.host", "127.0.0.1");
+        properties.put("camel.server.host", "127.0.0.1");
+        properties.putAll(overrides);
+        main = GatewayApplication.newMain();
+        properties.forEach(main::addOverrideProperty);
+        thread = new Thread(() -> {
+            try {
+                main.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "gateway-under-test");
+        thread.start();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> stopped.getCount() == 0
+                || (main.getCamelContext() != null && main.getCamelContext().isStarted()));
+        if (stopped.getCount() == 0) {
+            throw new IllegalStateException("gateway did not start");
+        }
+    }
+
+    public static RunningGateway start() throws Exception {
+        return new RunningGateway(Map.of());
+    }
+
+    public static RunningGateway start(Map<String, String> overrides) throws Exception {
+        return new RunningGateway(overrides);
+    }
+
+    public int tcpPort() {
+        return tcpPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return context().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    /** Every event accepted so far, in journal order. */
+    public List<DeviceEvent> journal() {
+        EventJournal journal = bean("eventJournal", EventJournal.class);
+        List<StreamEntry> entries = bean("redis", RedisConnection.class).client()
+                .xrange(journal.streamKey(), (redis.clients.jedis.StreamEntryID) null, null);
+        return entries.stream().map(e -> EventJson.read(e.getFields().get("event"))).toList();
+    }
+
+    public List<DeviceEvent> journal(String deviceId) {
+        return journal().stream().filter(e -> e.deviceId().equals(deviceId)).toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        main.completed();
+        if (!stopped.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("gateway did not stop");
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
