@@ -1,0 +1,94 @@
+package ap3000.gateway.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import ap3000.gateway.GatewayApplication;
+import ap3000.gateway.RunningGateway;
+import ap3000.gateway.device.DeviceSocket;
+import ap3000.gateway.device.TestFrames;
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.protocol.DnyFrame;
+import ap3000.gateway.protocol.ServerCommands;
+
+/**
+ * A gateway process killed with SIGKILL leaves its embedded redis-server running. The next gateway on the same
+ * data directory shuts that orphan down cleanly and finds every event the first one accepted.
+ */
+class KillNineRecoveryTest {
+
+    @Test
+    void should_keep_every_accepted_event_across_a_kill_minus_nine() throws Exception {
+        Path dataDir = Files.createTempDirectory("kill-nine");
+        int tcpPort = RunningGateway.freePort();
+        int device = 0x04400001;
+        DnyFrame settlement = TestFrames.settlement(device, 0x10, 1, "KILL9_ORDER_0001", 600, 15, 900, 1);
+
+        // configured entirely through the environment, as an operator would in a container
+        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
+                GatewayApplication.class.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("first-gateway.log").toFile());
+        builder.environment().putAll(Map.of(
+                "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
+                "GATEWAY_TCP_HOST", "127.0.0.1",
+                "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
+                "GATEWAY_DATA_DIR", dataDir.toString()));
+        Process first = builder.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> accepts(tcpPort));
+            try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
+                socket.send(TestFrames.iccid());
+                DnyFrame register = TestFrames.register(device, 1);
+                socket.send(register);
+                assertThat(socket.readFrameHex()).isEqualTo(ServerCommands.ok(register).toHex());
+                socket.send(settlement);
+                assertThat(socket.readFrameHex()).isEqualTo(ServerCommands.ok(settlement).toHex());
+
+                first.destroyForcibly(); // SIGKILL: no shutdown hook runs, redis-server is orphaned
+                first.waitFor();
+            }
+        } finally {
+            first.destroyForcibly();
+        }
+
+        try (RunningGateway second = RunningGateway.start(Map.of("gateway.data-dir", dataDir.toString()))) {
+            List<DeviceEvent> events = second.journal(String.format("%08X", device));
+            assertThat(events).extracting(DeviceEvent::eventType)
+                    .containsExactly("device_online", "device_register", "charging_end", "settlement");
+
+            // the device, never sure its ack arrived, retransmits: acked, not reported twice
+            try (DeviceSocket socket = new DeviceSocket(second.tcpPort())) {
+                socket.send(settlement);
+                assertThat(socket.readFrameHex()).isEqualTo(ServerCommands.ok(settlement).toHex());
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> second.journal(String.format("%08X", device))
+                    .stream().filter(e -> e.eventType().equals("device_offline")).count() == 1);
+            assertThat(second.journal(String.format("%08X", device))).extracting(DeviceEvent::eventType)
+                    .containsExactly("device_online", "device_register", "charging_end", "settlement",
+                            "device_online", "device_offline");
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String javaBin() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+}
