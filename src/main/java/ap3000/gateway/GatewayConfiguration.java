@@ -11,7 +11,12 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.util.TimeUtils;
 
+import ap3000.gateway.api.ApiSupport;
+import ap3000.gateway.api.AuditApi;
+import ap3000.gateway.audit.AuditBatchReader;
+import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.device.DeviceChannelHandlers;
 import ap3000.gateway.device.DeviceEvents;
 import ap3000.gateway.device.DeviceIngress;
@@ -64,11 +69,27 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Long.parseLong(required(properties, "gateway.tcp.read-idle-seconds")),
                 Long.parseLong(required(properties, "gateway.tcp.identify-timeout-seconds"))));
 
-        DeviceEvents events = new DeviceEvents(clock, ZoneId.of(required(properties, "gateway.timezone")),
-                nodeId(optional(properties, "gateway.node-id", "")));
+        String nodeId = nodeId(optional(properties, "gateway.node-id", ""));
+        DeviceEvents events = new DeviceEvents(clock, ZoneId.of(required(properties, "gateway.timezone")), nodeId);
         registry.bind("deviceIngress", new DeviceIngress(devices, events, clock,
                 Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")),
                 Duration.ofSeconds(Long.parseLong(required(properties, "gateway.device.offline-after-seconds")))));
+
+        AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
+                duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
+                duration(properties, "audit.ttl.sessions"));
+        registry.bind("auditStore", auditStore);
+        registry.bind("auditReader", new AuditBatchReader(redis, required(properties, "gateway.events.stream"), nodeId,
+                Integer.parseInt(required(properties, "audit.batch-size")), duration(properties, "audit.flush-interval"),
+                duration(properties, "audit.claim-idle")));
+
+        registry.bind("apiSupport", new ApiSupport(optional(properties, "gateway.api.keys", "")));
+        registry.bind("auditApi", new AuditApi(auditStore, clock));
+    }
+
+    /** Durations as Camel writes them: "1s", "500ms", "168h". */
+    private static Duration duration(PropertiesComponent properties, String key) {
+        return TimeUtils.toDuration(required(properties, key));
     }
 
     /** The node's name on events: the configured one, or host name and process ID. */

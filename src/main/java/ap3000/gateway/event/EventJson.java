@@ -2,24 +2,34 @@ package ap3000.gateway.event;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-/** The one JSON form of a {@link DeviceEvent}: decimals as plain numbers (0.48, never 4.8E-1). */
+/**
+ * The one JSON form of a {@link DeviceEvent} (and of the envelopes around it): decimals as plain numbers (0.48,
+ * never 4.8E-1). Reading ignores fields it does not know, so that older gateways read newer journal entries.
+ */
 public final class EventJson {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
     private EventJson() {
     }
 
     public static String write(DeviceEvent event) {
+        return writeValue(event);
+    }
+
+    /** Any value (an event inside a wrapper record) in the same form. */
+    public static String writeValue(Object value) {
         try {
-            return MAPPER.writeValueAsString(event);
+            return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("event not serialisable: " + event.eventId(), e);
+            throw new IllegalStateException("not serialisable: " + value, e);
         }
     }
 

@@ -1,0 +1,20 @@
+package ap3000.gateway.audit;
+
+import java.util.List;
+
+import ap3000.gateway.event.DeviceEvent;
+import redis.clients.jedis.StreamEntryID;
+
+/** Journal entries read for the audit trail, written together and then acknowledged together. */
+public record AuditBatch(List<StreamEntryID> ids, List<DeviceEvent> events) {
+
+    public static final AuditBatch EMPTY = new AuditBatch(List.of(), List.of());
+
+    public boolean isEmpty() {
+        return ids.isEmpty();
+    }
+
+    public int size() {
+        return ids.size();
+    }
+}

@@ -1,0 +1,334 @@
+package ap3000.gateway.audit;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
+
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.EventJson;
+import ap3000.gateway.event.EventType;
+import ap3000.gateway.protocol.Descriptions;
+import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.params.ZRangeParams;
+import redis.clients.jedis.resps.Tuple;
+
+/**
+ * The audit trail in Redis, under a configurable prefix ({@code audit:} by default), every key with its TTL:
+ * <ul>
+ *   <li>{@code events:{device}:{yyyyMMdd}}: sorted set of the device's events of one UTC day, scored by the
+ *       millisecond they happened, member = the event's JSON (with its raw frame);</li>
+ *   <li>{@code types:{type}:{yyyyMMdd}}: sorted set of event IDs per type and day, for statistics;</li>
+ *   <li>{@code device:{device}:seen}: when the device's last event happened, to tell unknown devices apart;</li>
+ *   <li>{@code session:{order}}: hash of one charging session; {@code session:{order}:samples}: its power
+ *       samples; {@code device:{device}:sessions}: the device's sessions by start time;
+ *       {@code device:{device}:port:{port}:session}: the order last seen charging on the port.</li>
+ * </ul>
+ * Every write is idempotent (sorted-set members and hash fields, no counters), so a retried or recovered batch
+ * leaves one record per event. A batch is written in one pipelined round trip.
+ */
+public class AuditStore {
+
+    private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
+    private static final List<String> SETTLED_STATES = List.of("settled");
+
+    private final RedisConnection redis;
+    private final String prefix;
+    private final long eventsTtlSeconds;
+    private final long sessionsTtlSeconds;
+    private final long deadLetterTtlSeconds;
+    private final LongAdder writtenBatches = new LongAdder();
+    private final LongAdder writtenEvents = new LongAdder();
+    private final LongAdder writeNanos = new LongAdder();
+    private final AtomicLong maxWriteNanos = new AtomicLong();
+
+    public AuditStore(RedisConnection redis, String prefix, Duration eventsTtl, Duration sessionsTtl,
+                      Duration deadLetterTtl) {
+        this.redis = redis;
+        this.prefix = prefix;
+        this.eventsTtlSeconds = eventsTtl.toSeconds();
+        this.sessionsTtlSeconds = sessionsTtl.toSeconds();
+        this.deadLetterTtlSeconds = deadLetterTtl.toSeconds();
+    }
+
+    /** The audit route's step: writes a batch read from the journal and records how long it took. */
+    public void writeBatch(AuditBatch batch) {
+        long start = System.nanoTime();
+        write(batch.ids(), batch.events());
+        long nanos = System.nanoTime() - start;
+        writtenBatches.increment();
+        writtenEvents.add(batch.size());
+        writeNanos.add(nanos);
+        maxWriteNanos.accumulateAndGet(nanos, Math::max);
+    }
+
+    /** The audit route's last resort for a batch that could not be written. */
+    public void deadLetterBatch(AuditBatch batch, @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception cause) {
+        deadLetter(batch.events(), cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+    }
+
+    /**
+     * Writes journal entries in one pipelined round trip. Events of one frame share a millisecond, so the
+     * timeline's score adds the entry's sequence number in thousandths: order is kept, and the same entry always
+     * gets the same score, which keeps re-writes idempotent.
+     */
+    public void write(List<StreamEntryID> ids, List<DeviceEvent> events) {
+        try (AbstractPipeline p = redis.client().pipelined()) {
+            for (int i = 0; i < events.size(); i++) {
+                DeviceEvent e = events.get(i);
+                String day = day(e.occurredAtMillis());
+                String timeline = key("events:" + e.deviceId() + ":" + day);
+                double score = e.occurredAtMillis() + (ids.get(i).getSequence() % 1000) / 1000.0;
+                p.zadd(timeline, score, EventJson.write(e));
+                p.expire(timeline, eventsTtlSeconds);
+                String byType = key("types:" + e.eventType() + ":" + day);
+                p.zadd(byType, e.occurredAtMillis(), e.eventId());
+                p.expire(byType, eventsTtlSeconds);
+                p.setex(key("device:" + e.deviceId() + ":seen"), eventsTtlSeconds, Long.toString(e.occurredAtMillis()));
+                session(p, e);
+            }
+            p.sync();
+        }
+    }
+
+    /** A batch that could not be written after the configured attempts: kept with its reason, never dropped. */
+    public void deadLetter(List<DeviceEvent> events, String reason) {
+        String key = key("dead-letters");
+        try (AbstractPipeline p = redis.client().pipelined()) {
+            for (DeviceEvent e : events) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("failed_at_ms", System.currentTimeMillis());
+                entry.put("reason", reason);
+                entry.put("event", e);
+                p.rpush(key, EventJson.writeValue(entry));
+            }
+            p.expire(key, deadLetterTtlSeconds);
+            p.sync();
+        }
+    }
+
+    public long deadLetterCount() {
+        return redis.client().llen(key("dead-letters"));
+    }
+
+    // ---- queries ----------------------------------------------------------------------------------------
+
+    public boolean isKnownDevice(String deviceId) {
+        return redis.client().exists(key("device:" + deviceId + ":seen"));
+    }
+
+    /**
+     * The device's events between two instants (inclusive), oldest first, optionally of one type. The range is
+     * clamped to the retention period: there is one key per day, and nothing older than the TTL exists.
+     */
+    public List<DeviceEvent> events(String deviceId, long fromMillis, long toMillis, String type, int limit) {
+        List<DeviceEvent> out = new ArrayList<>();
+        RedisClient client = redis.client();
+        long now = System.currentTimeMillis();
+        long from = Math.max(fromMillis, now - (eventsTtlSeconds + 86_400) * 1000);
+        long to = Math.min(toMillis, now + 86_400_000L);
+        for (LocalDate d = date(from); !d.isAfter(date(to)) && out.size() < limit; d = d.plusDays(1)) {
+            String timeline = key("events:" + deviceId + ":" + d.format(DAY));
+            for (String json : client.zrangeByScore(timeline, fromMillis, toMillis)) {
+                DeviceEvent e = EventJson.read(json);
+                if (type == null || type.equals(e.eventType())) {
+                    out.add(e);
+                    if (out.size() == limit) {
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One session record with its power figures, or empty for an unknown order. */
+    public Optional<Map<String, Object>> session(String order) {
+        RedisClient client = redis.client();
+        Map<String, String> hash = client.hgetAll(key("session:" + order));
+        if (hash.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Object> session = new LinkedHashMap<>();
+        for (String field : List.of("order_id", "device_id", "port_number", "state", "start_time", "end_time",
+                "duration_seconds", "energy_kwh", "max_power_w", "stop_reason", "stop_reason_desc",
+                "start_mode", "last_event_type", "updated_at_ms")) {
+            if (hash.containsKey(field)) {
+                session.put(field, typed(field, hash.get(field)));
+            }
+        }
+        List<Tuple> samples = client.zrangeWithScores(key("session:" + order + ":samples"), ZRangeParams.zrangeParams(0, -1));
+        session.put("power_samples", samples.size());
+        if (!samples.isEmpty()) {
+            BigDecimal sum = BigDecimal.ZERO;
+            BigDecimal max = BigDecimal.ZERO;
+            for (Tuple t : samples) {
+                BigDecimal watts = new BigDecimal(t.getElement().substring(t.getElement().indexOf('|') + 1));
+                sum = sum.add(watts);
+                max = max.max(watts);
+            }
+            session.put("avg_power_w", sum.divide(BigDecimal.valueOf(samples.size()), 1, RoundingMode.HALF_UP));
+            if (!session.containsKey("max_power_w")) {
+                session.put("max_power_w", max);
+            }
+        }
+        return Optional.of(session);
+    }
+
+    /** The device's sessions, newest first. */
+    public List<Map<String, Object>> sessions(String deviceId, int limit) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String order : redis.client().zrevrange(key("device:" + deviceId + ":sessions"), 0, limit - 1)) {
+            session(order).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The order last seen charging on a port, unless that session has since been settled. */
+    public Optional<String> activeSession(String deviceId, int port) {
+        String order = redis.client().get(key("device:" + deviceId + ":port:" + port + ":session"));
+        if (order == null) {
+            return Optional.empty();
+        }
+        String state = redis.client().hget(key("session:" + order), "state");
+        return SETTLED_STATES.contains(state) ? Optional.empty() : Optional.of(order);
+    }
+
+    /** Events per type over the retained days (one pipelined round trip). */
+    public Map<String, Long> countsByType(int days) {
+        Map<String, List<Response<Long>>> replies = new LinkedHashMap<>();
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        try (AbstractPipeline p = redis.client().pipelined()) {
+            for (EventType type : EventType.values()) {
+                List<Response<Long>> perDay = new ArrayList<>();
+                for (int i = 0; i < days; i++) {
+                    perDay.add(p.zcard(key("types:" + type.wireName() + ":" + today.minusDays(i).format(DAY))));
+                }
+                replies.put(type.wireName(), perDay);
+            }
+            p.sync();
+        }
+        Map<String, Long> counts = new LinkedHashMap<>();
+        replies.forEach((type, perDay) -> counts.put(type, perDay.stream().mapToLong(Response::get).sum()));
+        return counts;
+    }
+
+    public long eventsTtlSeconds() {
+        return eventsTtlSeconds;
+    }
+
+    public long writtenBatches() {
+        return writtenBatches.sum();
+    }
+
+    public long writtenEvents() {
+        return writtenEvents.sum();
+    }
+
+    /** Total time spent writing batches, in nanoseconds. */
+    public long writeNanos() {
+        return writeNanos.sum();
+    }
+
+    public long maxWriteNanos() {
+        return maxWriteNanos.get();
+    }
+
+    // ---- sessions ---------------------------------------------------------------------------------------
+
+    /**
+     * Builds the session record from the events that concern an order: power samples while charging, the end
+     * and the settlement. Hash fields are overwritten, never added up, so replays change nothing.
+     */
+    private void session(AbstractPipeline p, DeviceEvent e) {
+        Object orderValue = e.data() == null ? null : e.data().get("order_id");
+        if (orderValue == null || e.portNumber() == null) {
+            return;
+        }
+        String order = orderValue.toString();
+        String sessionKey = key("session:" + order);
+        long seconds = e.timestamp();
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("order_id", order);
+        fields.put("device_id", e.deviceId());
+        fields.put("port_number", e.portNumber().toString());
+        fields.put("last_event_type", e.eventType());
+        fields.put("updated_at_ms", Long.toString(e.occurredAtMillis()));
+        switch (e.eventType()) {
+            case "power_heartbeat" -> {
+                int duration = ((Number) e.data().get("charge_duration")).intValue();
+                fields.put("duration_seconds", Integer.toString(duration));
+                fields.put("energy_kwh", e.data().get("cumulative_energy").toString());
+                if (Boolean.TRUE.equals(e.data().get("is_charging"))) {
+                    fields.put("state", "charging");
+                    fields.put("start_time", Long.toString(seconds - duration));
+                    p.setex(key("device:" + e.deviceId() + ":port:" + e.portNumber() + ":session"),
+                            sessionsTtlSeconds, order);
+                }
+                String samples = key("session:" + order + ":samples");
+                p.zadd(samples, e.occurredAtMillis(), e.occurredAtMillis() + "|" + e.data().get("current_power"));
+                p.expire(samples, sessionsTtlSeconds);
+            }
+            case "charging_end" -> {
+                fields.put("duration_seconds", e.data().get("charge_duration").toString());
+                fields.put("energy_kwh", e.data().get("total_energy").toString());
+                fields.put("stop_reason", e.data().get("stop_reason").toString());
+                fields.put("stop_reason_desc", Descriptions.stopReason(((Number) e.data().get("stop_reason")).intValue()));
+                fields.put("max_power_w", e.data().get("max_power").toString());
+                fields.put("start_mode", e.data().get("start_mode").toString());
+            }
+            case "settlement" -> {
+                fields.put("state", "settled");
+                fields.put("start_time", e.data().get("start_time").toString());
+                fields.put("end_time", e.data().get("end_time").toString());
+            }
+            default -> {
+                return;
+            }
+        }
+        p.hset(sessionKey, fields);
+        p.expire(sessionKey, sessionsTtlSeconds);
+        String index = key("device:" + e.deviceId() + ":sessions");
+        p.zadd(index, e.occurredAtMillis(), order, ZAddParams.zAddParams().nx());
+        p.expire(index, sessionsTtlSeconds);
+    }
+
+    private static Object typed(String field, String value) {
+        return switch (field) {
+            case "port_number", "duration_seconds", "stop_reason", "start_mode" -> Integer.parseInt(value);
+            case "start_time", "end_time", "updated_at_ms" -> Long.parseLong(value);
+            case "energy_kwh", "max_power_w" -> new BigDecimal(value);
+            default -> value;
+        };
+    }
+
+    private String key(String suffix) {
+        return prefix + suffix;
+    }
+
+    private static String day(long millis) {
+        return date(millis).format(DAY);
+    }
+
+    private static LocalDate date(long millis) {
+        return Instant.ofEpochMilli(millis).atZone(ZoneOffset.UTC).toLocalDate();
+    }
+}

@@ -1,0 +1,55 @@
+package ap3000.gateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** A small JSON-over-HTTP client for tests against the gateway's API. */
+public final class Http {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Status and parsed JSON body ({@code code}, {@code message}, {@code data}). */
+    public record Answer(int status, Map<String, Object> body) {
+        @SuppressWarnings("unchecked")
+        public Map<String, Object> data() {
+            return (Map<String, Object>) body.get("data");
+        }
+    }
+
+    private Http() {
+    }
+
+    public static Answer get(int port, String path, String apiKey) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30)).GET();
+        if (apiKey != null) {
+            request.header("X-API-Key", apiKey);
+        }
+        return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    public static Answer post(int port, String path, String apiKey, String json)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (apiKey != null) {
+            request.header("X-API-Key", apiKey);
+        }
+        return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private static Answer answer(HttpResponse<String> response) throws IOException {
+        return new Answer(response.statusCode(), JSON.readValue(response.body(), new TypeReference<>() {
+        }));
+    }
+}
