@@ -23,10 +23,9 @@ import ap3000.gateway.event.EventJson;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.params.ZRangeParams;
 import redis.clients.jedis.resps.Tuple;
@@ -72,7 +71,7 @@ public class AuditStore {
     /** The audit route's step: writes a batch read from the journal and records how long it took. */
     public void writeBatch(AuditBatch batch) {
         long start = System.nanoTime();
-        write(batch.ids(), batch.events());
+        write(batch.events());
         long nanos = System.nanoTime() - start;
         writtenBatches.increment();
         writtenEvents.add(batch.size());
@@ -86,33 +85,32 @@ public class AuditStore {
     }
 
     /**
-     * Writes journal entries in one pipelined round trip. Events of one frame share a millisecond, so the
-     * timeline's score adds the entry's sequence number in thousandths: order is kept, and the same entry always
-     * gets the same score, which keeps re-writes idempotent.
+     * Writes events in one pipelined round trip. Timelines are scored by the event's microsecond, unique and
+     * increasing on a node, so events of one frame keep their order (microseconds since 1970 stay exact in a
+     * double until the year 2255).
      */
-    public void write(List<StreamEntryID> ids, List<DeviceEvent> events) {
-        try (AbstractPipeline p = redis.client().pipelined()) {
-            for (int i = 0; i < events.size(); i++) {
-                DeviceEvent e = events.get(i);
-                String day = day(e.occurredAtMillis());
+    public void write(List<DeviceEvent> events) {
+        try (Pipeline p = redis.client().pipelined()) {
+            for (DeviceEvent e : events) {
+                long millis = e.occurredAtMicros() / 1000;
+                String day = day(millis);
                 String timeline = key("events:" + e.deviceId() + ":" + day);
-                double score = e.occurredAtMillis() + (ids.get(i).getSequence() % 1000) / 1000.0;
-                p.zadd(timeline, score, EventJson.write(e));
+                p.zadd(timeline, e.occurredAtMicros(), EventJson.write(e));
                 p.expire(timeline, eventsTtlSeconds);
                 String byType = key("types:" + e.eventType() + ":" + day);
-                p.zadd(byType, e.occurredAtMillis(), e.eventId());
+                p.zadd(byType, millis, e.eventId());
                 p.expire(byType, eventsTtlSeconds);
-                p.setex(key("device:" + e.deviceId() + ":seen"), eventsTtlSeconds, Long.toString(e.occurredAtMillis()));
+                p.setex(key("device:" + e.deviceId() + ":seen"), eventsTtlSeconds, Long.toString(millis));
                 session(p, e);
             }
-            p.sync();
+            RedisConnection.syncOrThrow(p);
         }
     }
 
     /** A batch that could not be written after the configured attempts: kept with its reason, never dropped. */
     public void deadLetter(List<DeviceEvent> events, String reason) {
         String key = key("dead-letters");
-        try (AbstractPipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.client().pipelined()) {
             for (DeviceEvent e : events) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("failed_at_ms", System.currentTimeMillis());
@@ -121,7 +119,7 @@ public class AuditStore {
                 p.rpush(key, EventJson.writeValue(entry));
             }
             p.expire(key, deadLetterTtlSeconds);
-            p.sync();
+            RedisConnection.syncOrThrow(p);
         }
     }
 
@@ -147,7 +145,7 @@ public class AuditStore {
         long to = Math.min(toMillis, now + 86_400_000L);
         for (LocalDate d = date(from); !d.isAfter(date(to)) && out.size() < limit; d = d.plusDays(1)) {
             String timeline = key("events:" + deviceId + ":" + d.format(DAY));
-            for (String json : client.zrangeByScore(timeline, fromMillis, toMillis)) {
+            for (String json : client.zrangeByScore(timeline, from * 1000.0, to * 1000.0 + 999)) {
                 DeviceEvent e = EventJson.read(json);
                 if (type == null || type.equals(e.eventType())) {
                     out.add(e);
@@ -216,7 +214,7 @@ public class AuditStore {
     public Map<String, Long> countsByType(int days) {
         Map<String, List<Response<Long>>> replies = new LinkedHashMap<>();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        try (AbstractPipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.client().pipelined()) {
             for (EventType type : EventType.values()) {
                 List<Response<Long>> perDay = new ArrayList<>();
                 for (int i = 0; i < days; i++) {
@@ -258,7 +256,7 @@ public class AuditStore {
      * Builds the session record from the events that concern an order: power samples while charging, the end
      * and the settlement. Hash fields are overwritten, never added up, so replays change nothing.
      */
-    private void session(AbstractPipeline p, DeviceEvent e) {
+    private void session(Pipeline p, DeviceEvent e) {
         Object orderValue = e.data() == null ? null : e.data().get("order_id");
         if (orderValue == null || e.portNumber() == null) {
             return;
@@ -266,12 +264,13 @@ public class AuditStore {
         String order = orderValue.toString();
         String sessionKey = key("session:" + order);
         long seconds = e.timestamp();
+        long millis = e.occurredAtMicros() / 1000;
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("order_id", order);
         fields.put("device_id", e.deviceId());
         fields.put("port_number", e.portNumber().toString());
         fields.put("last_event_type", e.eventType());
-        fields.put("updated_at_ms", Long.toString(e.occurredAtMillis()));
+        fields.put("updated_at_ms", Long.toString(millis));
         switch (e.eventType()) {
             case "power_heartbeat" -> {
                 int duration = ((Number) e.data().get("charge_duration")).intValue();
@@ -284,7 +283,7 @@ public class AuditStore {
                             sessionsTtlSeconds, order);
                 }
                 String samples = key("session:" + order + ":samples");
-                p.zadd(samples, e.occurredAtMillis(), e.occurredAtMillis() + "|" + e.data().get("current_power"));
+                p.zadd(samples, millis, millis + "|" + e.data().get("current_power"));
                 p.expire(samples, sessionsTtlSeconds);
             }
             case "charging_end" -> {
@@ -307,7 +306,7 @@ public class AuditStore {
         p.hset(sessionKey, fields);
         p.expire(sessionKey, sessionsTtlSeconds);
         String index = key("device:" + e.deviceId() + ":sessions");
-        p.zadd(index, e.occurredAtMillis(), order, ZAddParams.zAddParams().nx());
+        p.zadd(index, millis, order, ZAddParams.zAddParams().nx());
         p.expire(index, sessionsTtlSeconds);
     }
 

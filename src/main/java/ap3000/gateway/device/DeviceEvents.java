@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
@@ -31,6 +32,7 @@ public class DeviceEvents {
     private final Clock clock;
     private final ZoneId zone;
     private final String node;
+    private final AtomicLong lastMicros = new AtomicLong();
 
     /**
      * @param zone the zone of the contract's date-time texts (charging_end start/end time)
@@ -237,6 +239,16 @@ public class DeviceEvents {
         };
     }
 
+    /**
+     * Now in microseconds, strictly increasing: several events of one frame happen "at once" yet must keep their
+     * order. Only past a million events a second would this run ahead of the clock.
+     */
+    private long nextMicros() {
+        Instant now = clock.instant();
+        long micros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+        return lastMicros.accumulateAndGet(micros, (last, candidate) -> Math.max(last + 1, candidate));
+    }
+
     private String localTime(long epochSeconds) {
         return LOCAL_TIME.format(Instant.ofEpochSecond(epochSeconds).atZone(zone));
     }
@@ -252,8 +264,8 @@ public class DeviceEvents {
 
     private DeviceEvent event(String id, EventType type, String deviceId, Integer port, Map<String, Object> data,
                               DnyFrame frame, DeviceRegistry.Connection connection) {
-        long now = clock.millis();
-        return new DeviceEvent(id, type.wireName(), deviceId, port, now / 1000, data, now,
+        long micros = nextMicros();
+        return new DeviceEvent(id, type.wireName(), deviceId, port, micros / 1_000_000, data, micros,
                 frame == null ? null : frame.toHex(), frame == null ? null : "in",
                 connection == null ? null : connection.id(), node);
     }

@@ -14,7 +14,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param portNumber  1-based, null when the event is not about one port
  * @param timestamp   Unix seconds when the gateway observed it
  * @param data        the contract's fields for this type, in real units
- * @param occurredAtMillis the same moment in milliseconds, to order events of one device
+ * @param occurredAtMicros when it happened in microseconds since the epoch, strictly increasing on one node:
+ *                    events of one frame keep their order in the audit timeline
  * @param frameHex    the device frame that caused the event, null when none did (timeouts, disconnects)
  * @param direction   "in" for a device frame, "out" for a frame the gateway sent, null otherwise
  * @param connectionId the gateway's number for the TCP connection, null when there is none
@@ -28,7 +29,7 @@ public record DeviceEvent(
         @JsonProperty("port_number") Integer portNumber,
         @JsonProperty("timestamp") long timestamp,
         @JsonProperty("data") Map<String, Object> data,
-        @JsonProperty("occurred_at_ms") long occurredAtMillis,
+        @JsonProperty("occurred_at_us") long occurredAtMicros,
         @JsonProperty("frame_hex") String frameHex,
         @JsonProperty("direction") String direction,
         @JsonProperty("connection_id") Long connectionId,

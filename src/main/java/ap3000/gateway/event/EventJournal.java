@@ -11,8 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAddParams;
 
@@ -159,15 +158,11 @@ public class EventJournal {
 
     private void append(List<DeviceEvent> events) {
         XAddParams params = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
-        try (AbstractPipeline pipeline = redis.client().pipelined()) {
-            List<redis.clients.jedis.Response<StreamEntryID>> replies = new ArrayList<>(events.size());
+        try (Pipeline pipeline = redis.client().pipelined()) {
             for (DeviceEvent event : events) {
-                replies.add(pipeline.xadd(streamKey, params, entry(event)));
+                pipeline.xadd(streamKey, params, entry(event));
             }
-            pipeline.sync();
-            for (redis.clients.jedis.Response<StreamEntryID> reply : replies) {
-                reply.get();
-            }
+            RedisConnection.syncOrThrow(pipeline);
         }
         accepted.add(events.size());
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -13,7 +14,9 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The gateway's Redis: the server named by {@code gateway.redis.url}, or, when that is empty, an embedded
@@ -97,6 +100,20 @@ public class RedisConnection extends ServiceSupport {
 
     public RedisClient client() {
         return client;
+    }
+
+    /**
+     * Sends a pipeline and fails on the first command Redis refused: Jedis's plain {@code sync()} keeps such
+     * errors in the replies, where an unchecked write would be lost silently.
+     */
+    public static List<Object> syncOrThrow(Pipeline pipeline) {
+        List<Object> replies = pipeline.syncAndReturnAll();
+        for (Object reply : replies) {
+            if (reply instanceof JedisDataException e) {
+                throw e;
+            }
+        }
+        return replies;
     }
 
     /** The URL in use, the embedded server's included. */
