@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -15,13 +16,19 @@ import org.apache.camel.util.TimeUtils;
 
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
+import ap3000.gateway.api.ChargingApi;
+import ap3000.gateway.api.DeviceApi;
 import ap3000.gateway.audit.AuditBatchReader;
 import ap3000.gateway.audit.AuditStore;
+import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.DeviceChannelHandlers;
 import ap3000.gateway.device.DeviceEvents;
 import ap3000.gateway.device.DeviceIngress;
 import ap3000.gateway.device.DeviceRegistry;
+import ap3000.gateway.device.Downlink;
+import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventJournal;
+import ap3000.gateway.event.EventPublisher;
 import ap3000.gateway.protocol.DnyFrameEncoder;
 import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.redis.RedisConnection;
@@ -50,12 +57,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         context.addService(redis, true, true);
         registry.bind("redis", redis);
 
-        registry.bind("eventJournal", new EventJournal(redis,
+        EventJournal journal = new EventJournal(redis,
                 required(properties, "gateway.events.stream"),
                 Long.parseLong(required(properties, "gateway.events.max-length")),
                 Duration.ofHours(Long.parseLong(required(properties, "gateway.events.settled-order-ttl-hours")))
                         .toSeconds(),
-                Integer.parseInt(required(properties, "gateway.events.backlog-limit"))));
+                Integer.parseInt(required(properties, "gateway.events.backlog-limit")));
+        registry.bind("eventJournal", journal);
 
         ProtocolErrors protocolErrors = new ProtocolErrors(
                 Long.parseLong(required(properties, "gateway.protocol.error-log-interval-ms")));
@@ -71,7 +79,18 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         String nodeId = nodeId(optional(properties, "gateway.node-id", ""));
         DeviceEvents events = new DeviceEvents(clock, ZoneId.of(required(properties, "gateway.timezone")), nodeId);
-        registry.bind("deviceIngress", new DeviceIngress(devices, events, clock,
+        Downlink downlink = new Downlink(devices, duration(properties, "gateway.downlink.ack-timeout"),
+                duration(properties, "gateway.downlink.min-gap"));
+        context.addService(downlink, true, true);
+        EventPublisher publisher = new EventPublisher(context.createProducerTemplate());
+        downlink.onTimeout(outcome -> {
+            if (outcome.context() instanceof ChargeRequest request) {
+                publisher.publish(EventBatch.of(List.of(events.chargeNoResponse(outcome.command(), request,
+                        outcome.attempts()))));
+            }
+        });
+        registry.bind("downlink", downlink);
+        registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, clock,
                 Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")),
                 Duration.ofSeconds(Long.parseLong(required(properties, "gateway.device.offline-after-seconds")))));
 
@@ -85,6 +104,10 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         registry.bind("apiSupport", new ApiSupport(optional(properties, "gateway.api.keys", "")));
         registry.bind("auditApi", new AuditApi(auditStore, clock));
+        Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
+                .plus(duration(properties, "gateway.downlink.answer-margin"));
+        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
+        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
     }
 
     /** Durations as Camel writes them: "1s", "500ms", "168h". */

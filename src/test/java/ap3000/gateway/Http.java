@@ -48,6 +48,17 @@ public final class Http {
         return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    public static Answer put(int port, String path, String apiKey, String json)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json));
+        if (apiKey != null) {
+            request.header("X-API-Key", apiKey);
+        }
+        return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
     private static Answer answer(HttpResponse<String> response) throws IOException {
         return new Answer(response.statusCode(), JSON.readValue(response.body(), new TypeReference<>() {
         }));

@@ -8,8 +8,6 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ap3000.gateway.event.EventJson;
-
 /**
  * What every API route shares: the {@code X-API-Key} check against {@code gateway.api.keys}, and turning a
  * refusal or a failure into the envelope with its HTTP status.
@@ -41,26 +39,28 @@ public class ApiSupport {
         }
     }
 
-    /**
-     * The envelope for a refused request, as JSON text: REST binding does not marshal the body of an exchange
-     * whose error was handled. Request headers are removed so they are not echoed back.
-     */
-    public String refusal(Exchange exchange) {
+    /** The envelope for a refused request. Request headers are removed so they are not echoed back. */
+    public ApiResponse refusal(Exchange exchange) {
         ApiException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, ApiException.class);
         return answer(exchange, e.status(), ApiResponse.error(e.status(), e.getMessage()));
     }
 
-    public String failure(Exchange exchange) {
+    /** A body that is not JSON at all, refused by REST binding before any route step ran. */
+    public ApiResponse invalidJson(Exchange exchange) {
+        return answer(exchange, 400, ApiResponse.error(400, "body: not a JSON object"));
+    }
+
+    public ApiResponse failure(Exchange exchange) {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         LOG.error("API request {} {} failed", exchange.getMessage().getHeader(Exchange.HTTP_METHOD),
                 exchange.getMessage().getHeader(Exchange.HTTP_URI), e);
         return answer(exchange, 500, ApiResponse.error(500, "internal error: " + e.getClass().getSimpleName()));
     }
 
-    private static String answer(Exchange exchange, int status, ApiResponse body) {
+    private static ApiResponse answer(Exchange exchange, int status, ApiResponse body) {
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        return EventJson.writeValue(body);
+        return body;
     }
 }

@@ -74,6 +74,7 @@ public class AuditBatchReader {
         }
         List<StreamEntryID> ids = new ArrayList<>();
         List<DeviceEvent> events = new ArrayList<>();
+        List<String> json = new ArrayList<>();
         long deadline = System.currentTimeMillis() + flushInterval.toMillis();
         while (ids.size() < batchSize) {
             long remaining = deadline - System.currentTimeMillis();
@@ -87,11 +88,12 @@ public class AuditBatchReader {
             }
             ids.addAll(more.ids());
             events.addAll(more.events());
+            json.addAll(more.json());
         }
         if (!ids.isEmpty()) {
             ownPendingMayExist = true;
         }
-        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, events);
+        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, events, json);
     }
 
     /** The batch is in the audit store (or its dead letters): the journal entries are done. */
@@ -134,14 +136,17 @@ public class AuditBatchReader {
     private static AuditBatch batchOf(List<StreamEntry> entries) {
         List<StreamEntryID> ids = new ArrayList<>(entries.size());
         List<DeviceEvent> events = new ArrayList<>(entries.size());
+        List<String> json = new ArrayList<>(entries.size());
         for (StreamEntry entry : entries) {
             if (entry == null || entry.getFields() == null) {
                 continue; // trimmed from the stream while pending: nothing left to write
             }
+            String text = entry.getFields().get("event");
             ids.add(entry.getID());
-            events.add(EventJson.read(entry.getFields().get("event")));
+            events.add(EventJson.read(text));
+            json.add(text);
         }
-        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, events);
+        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, events, json);
     }
 
     private void ensureGroup() {

@@ -71,7 +71,7 @@ public class AuditStore {
     /** The audit route's step: writes a batch read from the journal and records how long it took. */
     public void writeBatch(AuditBatch batch) {
         long start = System.nanoTime();
-        write(batch.events());
+        write(batch.events(), batch.json());
         long nanos = System.nanoTime() - start;
         writtenBatches.increment();
         writtenEvents.add(batch.size());
@@ -87,22 +87,30 @@ public class AuditStore {
     /**
      * Writes events in one pipelined round trip. Timelines are scored by the event's microsecond, unique and
      * increasing on a node, so events of one frame keep their order (microseconds since 1970 stay exact in a
-     * double until the year 2255).
+     * double until the year 2255). Each key's TTL is set once per batch, not once per event.
+     *
+     * @param json each event's JSON as the journal holds it (the same text every time, so re-writes are no-ops)
      */
-    public void write(List<DeviceEvent> events) {
+    public void write(List<DeviceEvent> events, List<String> json) {
+        Map<String, Long> expiring = new LinkedHashMap<>();
+        Map<String, Long> lastSeen = new LinkedHashMap<>();
         try (Pipeline p = redis.client().pipelined()) {
-            for (DeviceEvent e : events) {
+            for (int i = 0; i < events.size(); i++) {
+                DeviceEvent e = events.get(i);
                 long millis = e.occurredAtMicros() / 1000;
                 String day = day(millis);
                 String timeline = key("events:" + e.deviceId() + ":" + day);
-                p.zadd(timeline, e.occurredAtMicros(), EventJson.write(e));
-                p.expire(timeline, eventsTtlSeconds);
+                p.zadd(timeline, e.occurredAtMicros(), json.get(i));
+                expiring.put(timeline, eventsTtlSeconds);
                 String byType = key("types:" + e.eventType() + ":" + day);
                 p.zadd(byType, millis, e.eventId());
-                p.expire(byType, eventsTtlSeconds);
-                p.setex(key("device:" + e.deviceId() + ":seen"), eventsTtlSeconds, Long.toString(millis));
-                session(p, e);
+                expiring.put(byType, eventsTtlSeconds);
+                lastSeen.merge(e.deviceId(), millis, Math::max);
+                session(p, e, expiring);
             }
+            expiring.forEach(p::expire);
+            lastSeen.forEach((device, millis) -> p.setex(key("device:" + device + ":seen"), eventsTtlSeconds,
+                    Long.toString(millis)));
             RedisConnection.syncOrThrow(p);
         }
     }
@@ -168,7 +176,7 @@ public class AuditStore {
         Map<String, Object> session = new LinkedHashMap<>();
         for (String field : List.of("order_id", "device_id", "port_number", "state", "start_time", "end_time",
                 "duration_seconds", "energy_kwh", "max_power_w", "stop_reason", "stop_reason_desc",
-                "start_mode", "last_event_type", "updated_at_ms")) {
+                "start_mode", "failure_reason", "last_event_type", "updated_at_ms")) {
             if (hash.containsKey(field)) {
                 session.put(field, typed(field, hash.get(field)));
             }
@@ -256,8 +264,10 @@ public class AuditStore {
      * Builds the session record from the events that concern an order: power samples while charging, the end
      * and the settlement. Hash fields are overwritten, never added up, so replays change nothing.
      */
-    private void session(Pipeline p, DeviceEvent e) {
-        Object orderValue = e.data() == null ? null : e.data().get("order_id");
+    private void session(Pipeline p, DeviceEvent e, Map<String, Long> expiring) {
+        // the contract names it order_number on charging_start / charging_failed, order_id elsewhere
+        Object orderValue = e.data() == null ? null
+                : e.data().containsKey("order_id") ? e.data().get("order_id") : e.data().get("order_number");
         if (orderValue == null || e.portNumber() == null) {
             return;
         }
@@ -284,7 +294,17 @@ public class AuditStore {
                 }
                 String samples = key("session:" + order + ":samples");
                 p.zadd(samples, millis, millis + "|" + e.data().get("current_power"));
-                p.expire(samples, sessionsTtlSeconds);
+                expiring.put(samples, sessionsTtlSeconds);
+            }
+            case "charging_start" -> {
+                fields.put("state", "charging");
+                fields.put("start_time", Long.toString(seconds));
+            }
+            case "charging_failed" -> {
+                if (!Boolean.TRUE.equals(e.data().get("executed"))) {
+                    fields.put("state", "failed");
+                }
+                fields.put("failure_reason", String.valueOf(e.data().get("failure_reason")));
             }
             case "charging_end" -> {
                 fields.put("duration_seconds", e.data().get("charge_duration").toString());
@@ -304,10 +324,10 @@ public class AuditStore {
             }
         }
         p.hset(sessionKey, fields);
-        p.expire(sessionKey, sessionsTtlSeconds);
+        expiring.put(sessionKey, sessionsTtlSeconds);
         String index = key("device:" + e.deviceId() + ":sessions");
         p.zadd(index, millis, order, ZAddParams.zAddParams().nx());
-        p.expire(index, sessionsTtlSeconds);
+        expiring.put(index, sessionsTtlSeconds);
     }
 
     private static Object typed(String field, String value) {

@@ -214,6 +214,60 @@ public class DeviceEvents {
                         connection));
     }
 
+    /**
+     * The device's answer to a 0x82 start: {@code charging_start} for result 0, else {@code charging_failed}
+     * with the result's meaning. Results 3 (port fault) and 9 (relay stuck) are failures the device still
+     * executed: {@code executed} says so.
+     */
+    public DeviceEvent chargeStartAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
+                                         Payload.ChargeControlAck answer) {
+        long now = clock.millis() / 1000;
+        Map<String, Object> data = data();
+        data.put("order_number", request.orderNo());
+        data.put("response_code", answer.result());
+        data.put("status_desc", answer.result() == 0 ? "充电开始成功" : Descriptions.chargeResult(answer.result()));
+        data.put("message_id", ack.messageId());
+        if (answer.result() == 0) {
+            data.put("start_time", now);
+            return event(EventType.CHARGING_START, ack.deviceId(), request.port(), data, ack, connection);
+        }
+        data.put("failure_reason", Descriptions.chargeResult(answer.result()));
+        data.put("error_code", answer.result());
+        data.put("executed", answer.result() == 3 || answer.result() == 9);
+        data.put("failed_time", now);
+        return event(EventType.CHARGING_FAILED, ack.deviceId(), request.port(), data, ack, connection);
+    }
+
+    /** The device's answer to a 0x82 stop; result 2 ("already in that state") also means the port is stopped. */
+    public DeviceEvent chargeStopAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
+                                        Payload.ChargeControlAck answer) {
+        Map<String, Object> data = data();
+        data.put("order_number", request.orderNo());
+        data.put("response_code", answer.result());
+        data.put("status_desc", Descriptions.chargeResult(answer.result()));
+        data.put("stopped", answer.result() == 0 || answer.result() == 2);
+        data.put("message_id", ack.messageId());
+        data.put("stop_time", clock.millis() / 1000);
+        return event(EventType.CHARGING_STOPPED, ack.deviceId(), request.port(), data, ack, connection);
+    }
+
+    /** A start the device never answered, not even the resend: {@code charging_failed}, reason no_response. */
+    public DeviceEvent chargeNoResponse(DnyFrame command, ChargeRequest request, int attempts) {
+        Map<String, Object> data = data();
+        data.put("order_number", request.orderNo());
+        data.put("response_code", null);
+        data.put("status_desc", "设备未响应");
+        data.put("failure_reason", "no_response");
+        data.put("error_code", null);
+        data.put("executed", false);
+        data.put("attempts", attempts);
+        data.put("command", request.start() ? "start" : "stop");
+        data.put("failed_time", clock.millis() / 1000);
+        DeviceEvent e = event(EventType.CHARGING_FAILED, command.deviceId(), request.port(), data, null, null);
+        return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), e.portNumber(), e.timestamp(), e.data(),
+                e.occurredAtMicros(), command.toHex(), "out", null, e.node());
+    }
+
     /** The identity of a settlement record: the device repeats it until acked, with the same device, port, order. */
     public static String settlementKey(String deviceId, Payload.Settlement s) {
         return "settlement:" + deviceId + ":" + s.port() + ":" + s.order().text();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,7 @@ public class DeviceIngress {
 
     private final DeviceRegistry registry;
     private final DeviceEvents events;
+    private final Downlink downlink;
     private final Clock clock;
     private final int cardSwipeAccountStatus;
     private final Duration offlineAfter;
@@ -60,10 +62,11 @@ public class DeviceIngress {
      *                               keeps no card accounts, so by default 1, "unregistered card"
      * @param offlineAfter           a device silent for this long goes offline ({@code heartbeat_timeout})
      */
-    public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Clock clock, int cardSwipeAccountStatus,
-                         Duration offlineAfter) {
+    public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, Clock clock,
+                         int cardSwipeAccountStatus, Duration offlineAfter) {
         this.registry = registry;
         this.events = events;
+        this.downlink = downlink;
         this.clock = clock;
         this.cardSwipeAccountStatus = cardSwipeAccountStatus;
         this.offlineAfter = offlineAfter;
@@ -152,6 +155,7 @@ public class DeviceIngress {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> always = arrive(connection, in.frame());
         Payload.Settlement settlement = (Payload.Settlement) in.payload();
+        registry.orderEnded(registry.device(in.frame().physicalId()), settlement.port(), settlement.order().text());
         reply(exchange, ServerCommands.ok(in.frame()));
         return EventBatch.once(always, events.settlement(connection, in.frame(), settlement),
                 DeviceEvents.settlementKey(in.frame().deviceId(), settlement));
@@ -160,7 +164,11 @@ public class DeviceIngress {
     public EventBatch onPowerHeartbeat(Inbound.Frame in, Exchange exchange) {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> out = arrive(connection, in.frame());
-        out.addAll(events.power(connection, in.frame(), (Payload.PowerHeartbeat) in.payload()));
+        Payload.PowerHeartbeat power = (Payload.PowerHeartbeat) in.payload();
+        if (power.isCharging()) {
+            registry.orderStarted(registry.device(in.frame().physicalId()), power.port(), power.order().text());
+        }
+        out.addAll(events.power(connection, in.frame(), power));
         return EventBatch.of(out);
     }
 
@@ -208,8 +216,32 @@ public class DeviceIngress {
         return report(type, in, exchange, port);
     }
 
-    /** The device's answer to a server command. The server never answers it (reference 1.10, section 7). */
+    /**
+     * The device's answer to a server command, matched to the command it answers. The server never answers it
+     * (reference 1.10, section 7). A start or stop answer becomes {@code charging_start}, {@code charging_failed}
+     * or {@code charging_stopped}; others, and answers no command waits for any more, a {@code command_ack}.
+     */
     public EventBatch onCommandAck(Inbound.Frame in, Exchange exchange) {
+        Optional<Downlink.Outcome> outcome = downlink.acknowledge(in);
+        if (outcome.isPresent() && outcome.get().context() instanceof ChargeRequest request
+                && in.payload() instanceof Payload.ChargeControlAck answer) {
+            DeviceRegistry.Connection connection = connection(exchange);
+            List<DeviceEvent> out = arrive(connection, in.frame());
+            DeviceRegistry.Device device = registry.device(in.frame().physicalId());
+            int port = answer.port() != null ? answer.port() : request.port();
+            if (request.start()) {
+                if (answer.result() == 0 || answer.result() == 3 || answer.result() == 9) {
+                    registry.orderStarted(device, port, request.orderNo());
+                }
+                out.add(events.chargeStartAnswer(connection, in.frame(), request, answer));
+            } else {
+                if (answer.result() == 0 || answer.result() == 2) {
+                    registry.orderEnded(device, port, request.orderNo());
+                }
+                out.add(events.chargeStopAnswer(connection, in.frame(), request, answer));
+            }
+            return EventBatch.of(out);
+        }
         Integer port = in.payload() instanceof Payload.ChargeControlAck ack ? ack.port() : null;
         return report(EventType.COMMAND_ACK, in, exchange, port);
     }

@@ -83,6 +83,7 @@ public class DeviceRegistry {
         private Payload.Register registration;
         private int[] portStatus;
         private boolean sendsNewHeartbeat;
+        private final Map<Integer, String> activeOrders = new ConcurrentHashMap<>();
 
         Device(int physicalId) {
             this.physicalId = physicalId;
@@ -120,6 +121,15 @@ public class DeviceRegistry {
         public synchronized Integer portStatus(int port) {
             return portStatus != null && port >= 1 && port <= portStatus.length && portStatus[port - 1] >= 0
                     ? portStatus[port - 1] : null;
+        }
+
+        /** The order charging on a 1-based port, as far as this node knows (started here, or seen in 0x06). */
+        public String activeOrder(int port) {
+            return activeOrders.get(port);
+        }
+
+        public Map<Integer, String> activeOrders() {
+            return Map.copyOf(activeOrders);
         }
 
         /** True once the device has sent a 0x21 heartbeat: from then on only 0x21 is answered (vendor FAQ). */
@@ -250,6 +260,16 @@ public class DeviceRegistry {
             }
         }
         return offline;
+    }
+
+    /** The order is charging on the port: a start was acked, or a power heartbeat reported it. */
+    public void orderStarted(Device device, int port, String order) {
+        device.activeOrders.put(port, order);
+    }
+
+    /** The order ended (settled, or stopped): the port is free unless another order took it meanwhile. */
+    public void orderEnded(Device device, int port, String order) {
+        device.activeOrders.remove(port, order);
     }
 
     public Device device(int physicalId) {

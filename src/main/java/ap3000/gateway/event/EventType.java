@@ -14,9 +14,13 @@ public enum EventType {
     PORT_HEARTBEAT,
     POWER_HEARTBEAT,
     CHARGING_POWER,
+    CHARGING_START,
+    CHARGING_FAILED,
     CHARGING_END,
     SETTLEMENT,
     // the gateway's additions
+    /** The device acknowledged a stop command. */
+    CHARGING_STOPPED,
     CARD_SWIPE,
     ORDER_CONFIRM,
     UPGRADE_REQUEST,

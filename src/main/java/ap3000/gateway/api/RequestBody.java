@@ -1,0 +1,122 @@
+package ap3000.gateway.api;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ap3000.gateway.protocol.DeviceIds;
+
+/** A JSON request body read field by field, each bad field refused with a 400 that names it. */
+public final class RequestBody {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Object> fields;
+
+    private RequestBody(Map<String, Object> fields) {
+        this.fields = fields;
+    }
+
+    /** The body as REST binding hands it over: already a map, or JSON text. */
+    @SuppressWarnings("unchecked")
+    public static RequestBody parse(Object body) {
+        if (body instanceof Map<?, ?> map) {
+            return new RequestBody((Map<String, Object>) map);
+        }
+        String json = body instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                : body == null ? null : body.toString();
+        if (json == null || json.isBlank()) {
+            throw ApiException.badRequest("body", "a JSON object is required");
+        }
+        try {
+            return new RequestBody(JSON.readValue(json, new TypeReference<Map<String, Object>>() {
+            }));
+        } catch (Exception e) {
+            throw ApiException.badRequest("body", "not a JSON object");
+        }
+    }
+
+    /** The fields as given, for binding a whole parameter block. */
+    Map<String, Object> fields() {
+        return fields;
+    }
+
+    /** A device ID in any form platforms use: 8 hex digits, 6 hex digits or the printed decimal number. */
+    public int deviceId(String field) {
+        Object value = fields.get(field);
+        if (value == null) {
+            throw ApiException.badRequest(field, "is required");
+        }
+        return DeviceIds.parse(value.toString()).orElseThrow(() -> ApiException.badRequest(field,
+                "must be 8 hex digits (04A228CD), 6 hex digits or the decimal number printed on the device"));
+    }
+
+    public int integer(String field, long min, long max) {
+        Object value = fields.get(field);
+        if (value == null) {
+            throw ApiException.badRequest(field, "is required");
+        }
+        return checked(field, value, min, max);
+    }
+
+    public Integer optionalInteger(String field, long min, long max) {
+        Object value = fields.get(field);
+        return value == null ? null : checked(field, value, min, max);
+    }
+
+    public long longValue(String field, long min, long max) {
+        Object value = fields.get(field);
+        if (value == null) {
+            throw ApiException.badRequest(field, "is required");
+        }
+        if (!(value instanceof Number n) || new BigDecimal(n.toString()).scale() > 0) {
+            throw ApiException.badRequest(field, "must be a whole number");
+        }
+        long v = n.longValue();
+        if (v < min || v > max) {
+            throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
+        }
+        return v;
+    }
+
+    /** A decimal (watts, say) within bounds. */
+    public BigDecimal optionalDecimal(String field, BigDecimal min, BigDecimal max) {
+        Object value = fields.get(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Number n)) {
+            throw ApiException.badRequest(field, "must be a number");
+        }
+        BigDecimal v = new BigDecimal(n.toString());
+        if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
+            throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
+        }
+        return v;
+    }
+
+    public String text(String field) {
+        Object value = fields.get(field);
+        if (!(value instanceof String s) || s.isBlank()) {
+            throw ApiException.badRequest(field, value == null ? "is required" : "must be a non-empty string");
+        }
+        return s;
+    }
+
+    public boolean has(String field) {
+        return fields.containsKey(field) && fields.get(field) != null;
+    }
+
+    private static int checked(String field, Object value, long min, long max) {
+        if (!(value instanceof Number n) || new BigDecimal(n.toString()).scale() > 0) {
+            throw ApiException.badRequest(field, "must be a whole number");
+        }
+        long v = n.longValue();
+        if (v < min || v > max) {
+            throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
+        }
+        return (int) v;
+    }
+}

@@ -1,0 +1,225 @@
+package ap3000.gateway.audit;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.redis.processor.aggregate.RedisAggregationRepository;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+
+import ap3000.gateway.RunningGateway;
+import ap3000.gateway.device.DeviceSocket;
+import ap3000.gateway.device.TestFrames;
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.EventJson;
+import ap3000.gateway.protocol.DnyFrame;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.embedded.RedisServer;
+
+/**
+ * Figures for the audit trail, in one run:
+ * <ol>
+ *   <li>the cost of Camel's RedisAggregationRepository used as the aggregator uses it (get + add per event,
+ *       batches of 100) against the journal stream read by a consumer group, on the same real Redis;</li>
+ *   <li>device-path throughput through the real gateway over TCP with the audit on and off, and the audit's
+ *       batch write latency and events/s written.</li>
+ * </ol>
+ * Run: {@code mvn -B -q test-compile exec:java@audit-benchmark}
+ */
+public final class AuditBenchmark {
+
+    private static final int BATCH = 100;
+    /** The embedded Redis' fsync policy for part 2: {@code -Dappendfsync=everysec} to compare with the default. */
+    private static final String APPEND_FSYNC = System.getProperty("appendfsync", "always");
+
+    private AuditBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.out.printf(Locale.ROOT, "Audit benchmark, %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"), System.getProperty("java.version"));
+        repositoryCost();
+        ingressOverhead();
+        System.exit(0);
+    }
+
+    // ---- 1. aggregation repository vs journal stream ----------------------------------------------------------
+
+    private static void repositoryCost() throws Exception {
+        int port = RunningGateway.freePort();
+        RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                .setting("dir " + Files.createTempDirectory("bench-redis")).setting("appendonly yes")
+                .setting("appendfsync always").build();
+        redis.start();
+        try {
+            String json = EventJson.write(sampleEvent());
+            int events = 5_000;
+            System.out.printf(Locale.ROOT, "%n1. Durable batching of %d events (%d bytes each) in batches of %d, "
+                    + "one thread, redis-server 6.2 appendfsync always%n", events, json.length(), BATCH);
+            System.out.printf(Locale.ROOT, "%-52s %12s %14s%n", "mechanism", "events/s", "us per event");
+            report("RedisAggregationRepository (pessimistic lock)", events, aggregationRepository(port, json, events, false));
+            report("RedisAggregationRepository (optimistic)", events, aggregationRepository(port, json, events, true));
+            report("journal stream + consumer group (XADD, XREADGROUP, XACK)", events, journalStream(port, json, events));
+        } finally {
+            redis.stop();
+        }
+    }
+
+    private static long aggregationRepository(int port, String json, int events, boolean optimistic) throws Exception {
+        DefaultCamelContext context = new DefaultCamelContext();
+        context.start();
+        RedisAggregationRepository repository = new RedisAggregationRepository("bench-" + optimistic,
+                "127.0.0.1:" + port, optimistic);
+        repository.start();
+        try {
+            long start = System.nanoTime();
+            for (int i = 0; i < events; i++) {
+                String key = "batch-" + (i / BATCH);
+                Exchange old = repository.get(context, key);
+                Exchange next = new DefaultExchange(context);
+                @SuppressWarnings("unchecked")
+                List<String> body = old == null ? new ArrayList<>() : new ArrayList<>(old.getIn().getBody(List.class));
+                body.add(json);
+                next.getIn().setBody(body);
+                if (optimistic) {
+                    repository.add(context, key, old, next);
+                } else {
+                    repository.add(context, key, next);
+                }
+                if (body.size() == BATCH) {
+                    repository.remove(context, key, next);
+                    repository.confirm(context, next.getExchangeId());
+                }
+            }
+            return System.nanoTime() - start;
+        } finally {
+            repository.stop();
+            context.stop();
+        }
+    }
+
+    private static long journalStream(int port, String json, int events) {
+        try (RedisClient client = RedisClient.create("127.0.0.1", port)) {
+            client.xgroupCreate("bench:{events}", "audit", new StreamEntryID(0, 0), true);
+            long start = System.nanoTime();
+            for (int i = 0; i < events; i++) {
+                client.xadd("bench:{events}", StreamEntryID.NEW_ENTRY, Map.of("event", json));
+                if ((i + 1) % BATCH == 0) {
+                    List<Map.Entry<String, List<StreamEntry>>> read = client.xreadGroup("audit", "bench",
+                            XReadGroupParams.xReadGroupParams().count(BATCH),
+                            Map.of("bench:{events}", StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+                    List<StreamEntry> entries = read.get(0).getValue();
+                    client.xack("bench:{events}", "audit", entries.stream().map(StreamEntry::getID)
+                            .toArray(StreamEntryID[]::new));
+                }
+            }
+            return System.nanoTime() - start;
+        }
+    }
+
+    private static void report(String name, int events, long nanos) {
+        System.out.printf(Locale.ROOT, "%-52s %,12.0f %14.1f%n", name, events / (nanos / 1e9), nanos / 1e3 / events);
+    }
+
+    // ---- 2. device path with audit on and off ------------------------------------------------------------------
+
+    private static void ingressOverhead() throws Exception {
+        int connections = 64;
+        int seconds = 15;
+        System.out.printf(Locale.ROOT, "%n2. Device path through the gateway: %d connections, closed loop "
+                + "(0x21 heartbeat, wait for the reply), %d s per run, runs alternate, appendfsync %s%n",
+                connections, seconds, APPEND_FSYNC);
+        System.out.printf(Locale.ROOT, "%-10s %12s %12s %16s %16s %14s %11s %11s%n", "audit", "frames/s",
+                "accepted/s", "batch write avg", "batch write max", "audit events/s", "redis CPU", "JVM CPU");
+        System.out.println("(warm-up run, not counted)");
+        run(true, connections, 5);
+        double[] on = new double[2];
+        double[] off = new double[2];
+        for (int round = 0; round < 2; round++) {
+            off[round] = run(false, connections, seconds);
+            on[round] = run(true, connections, seconds);
+        }
+        double meanOn = (on[0] + on[1]) / 2;
+        double meanOff = (off[0] + off[1]) / 2;
+        System.out.printf(Locale.ROOT, "audit overhead on device-path throughput: %.2f %% (mean on %.0f, mean off %.0f "
+                + "frames/s)%n", (meanOff - meanOn) / meanOff * 100, meanOn, meanOff);
+    }
+
+    private static double run(boolean audit, int connections, int seconds) throws Exception {
+        try (RunningGateway gateway = RunningGateway.start(Map.of("audit.enabled", Boolean.toString(audit),
+                "gateway.redis.appendfsync", APPEND_FSYNC))) {
+            long redisPid = Long.parseLong(Files.readString(gateway.dataDir().resolve("redis/redis.pid")).trim());
+            long redisCpuBefore = cpuTicks(redisPid);
+            long jvmCpuBefore = jvmCpuNanos();
+            LongAdder frames = new LongAdder();
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            ExecutorService pool = Executors.newFixedThreadPool(connections);
+            List<Future<?>> devices = new ArrayList<>();
+            for (int c = 0; c < connections; c++) {
+                int physicalId = 0x04700000 + c;
+                devices.add(pool.submit(() -> {
+                    try (DeviceSocket socket = new DeviceSocket(gateway.tcpPort())) {
+                        socket.send(TestFrames.iccid());
+                        int msg = 0;
+                        while (System.nanoTime() < deadline) {
+                            DnyFrame heartbeat = TestFrames.heartbeat(physicalId, ++msg & 0xFFFF, 0, 0);
+                            socket.send(heartbeat);
+                            socket.readFrame();
+                            frames.increment();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : devices) {
+                f.get();
+            }
+            pool.shutdown();
+            double framesPerSecond = frames.sum() / (double) seconds;
+            // share of one core over the run: the resource each side used
+            double redisCpu = (cpuTicks(redisPid) - redisCpuBefore) / 100.0 / seconds * 100;
+            double jvmCpu = (jvmCpuNanos() - jvmCpuBefore) / 1e9 / seconds * 100;
+            AuditStore store = gateway.bean("auditStore", AuditStore.class);
+            long batches = store.writtenBatches();
+            System.out.printf(Locale.ROOT, "%-10s %,12.0f %,12.0f %13.2f ms %13.2f ms %,14.0f %10.0f%% %10.0f%%%n",
+                    audit ? "on" : "off",
+                    framesPerSecond, gateway.bean("eventJournal", ap3000.gateway.event.EventJournal.class).acceptedCount()
+                            / (double) seconds,
+                    batches == 0 ? 0.0 : store.writeNanos() / 1e6 / batches, store.maxWriteNanos() / 1e6,
+                    store.writtenEvents() / (double) seconds, redisCpu, jvmCpu);
+            return framesPerSecond;
+        }
+    }
+
+    /** utime + stime of a process in clock ticks (100 per second on Linux). */
+    private static long cpuTicks(long pid) throws java.io.IOException {
+        String stat = Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static DeviceEvent sampleEvent() {
+        long now = System.currentTimeMillis();
+        return new DeviceEvent(java.util.UUID.randomUUID().toString(), "device_heartbeat", "04A228CD", null,
+                now / 1000, Map.of("voltage", 234.7, "port_count", 2, "signal_strength", 0, "temperature", 28,
+                "port_statuses", List.of(Map.of("port", 1, "status", 0, "status_desc", "空闲"),
+                        Map.of("port", 2, "status", 0, "status_desc", "空闲")), "command", "0x21"),
+                now * 1000, "444E591000F36CA204B901212B09020000005D6E04", "in", 1L, "bench");
+    }
+}
