@@ -18,12 +18,14 @@ import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
 import ap3000.gateway.api.ChargingApi;
 import ap3000.gateway.api.DeviceApi;
+import ap3000.gateway.api.RemoteDevices;
 import ap3000.gateway.audit.AuditBatchReader;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.DeviceChannelHandlers;
 import ap3000.gateway.device.DeviceEvents;
 import ap3000.gateway.device.DeviceIngress;
+import ap3000.gateway.device.DeviceOwnership;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventBatch;
@@ -90,9 +92,12 @@ public class GatewayConfiguration implements CamelConfiguration {
             }
         });
         registry.bind("downlink", downlink);
-        registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, clock,
-                Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")),
-                Duration.ofSeconds(Long.parseLong(required(properties, "gateway.device.offline-after-seconds")))));
+        Duration offlineAfter = Duration.ofSeconds(Long.parseLong(required(properties,
+                "gateway.device.offline-after-seconds")));
+        DeviceOwnership ownership = new DeviceOwnership(redis, nodeId, offlineAfter);
+        registry.bind("deviceOwnership", ownership);
+        registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, ownership, clock,
+                Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")), offlineAfter));
 
         AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
@@ -108,6 +113,10 @@ public class GatewayConfiguration implements CamelConfiguration {
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
         registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
+        RemoteDevices remote = new RemoteDevices(redis, ownership, downlink, context.createProducerTemplate(),
+                answerWithin);
+        context.addService(remote, true, true);
+        registry.bind("remoteDevices", remote);
     }
 
     /** Durations as Camel writes them: "1s", "500ms", "168h". */

@@ -53,6 +53,7 @@ public class DeviceIngress {
     private final DeviceRegistry registry;
     private final DeviceEvents events;
     private final Downlink downlink;
+    private final DeviceOwnership ownership;
     private final Clock clock;
     private final int cardSwipeAccountStatus;
     private final Duration offlineAfter;
@@ -62,11 +63,12 @@ public class DeviceIngress {
      *                               keeps no card accounts, so by default 1, "unregistered card"
      * @param offlineAfter           a device silent for this long goes offline ({@code heartbeat_timeout})
      */
-    public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, Clock clock,
-                         int cardSwipeAccountStatus, Duration offlineAfter) {
+    public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, DeviceOwnership ownership,
+                         Clock clock, int cardSwipeAccountStatus, Duration offlineAfter) {
         this.registry = registry;
         this.events = events;
         this.downlink = downlink;
+        this.ownership = ownership;
         this.clock = clock;
         this.cardSwipeAccountStatus = cardSwipeAccountStatus;
         this.offlineAfter = offlineAfter;
@@ -269,19 +271,36 @@ public class DeviceIngress {
         List<DeviceEvent> out = new ArrayList<>();
         for (DeviceRegistry.Device device : registry.close(connection)) {
             out.add(events.offline(device, connection, "connection_lost"));
+            bestEffort(() -> ownership.release(device.physicalId()));
         }
         LOG.debug("Connection {} from {} closed ({}); {} devices went offline", connection.id(),
                 connection.remoteAddress(), closed.reason(), out.size());
         return EventBatch.of(out);
     }
 
-    /** Devices silent for longer than the offline limit go offline, while their connection may live on. */
+    /**
+     * Devices silent for longer than the offline limit go offline, while their connection may live on; the
+     * devices still online here renew their claim in Redis.
+     */
     public EventBatch sweepOffline() {
         List<DeviceEvent> out = new ArrayList<>();
         for (DeviceRegistry.Device device : registry.sweep(clock.millis(), offlineAfter.toMillis())) {
             out.add(events.offline(device, device.connection(), "heartbeat_timeout"));
+            bestEffort(() -> ownership.release(device.physicalId()));
         }
+        List<Integer> online = registry.devices().stream().filter(DeviceRegistry.Device::isOnline)
+                .map(DeviceRegistry.Device::physicalId).toList();
+        bestEffort(() -> ownership.refresh(online));
         return EventBatch.of(out);
+    }
+
+    /** Ownership is for other nodes' commands; a Redis hiccup must not cost a device its reply. */
+    private static void bestEffort(Runnable redisCall) {
+        try {
+            redisCall.run();
+        } catch (redis.clients.jedis.exceptions.JedisException e) {
+            LOG.debug("Device ownership not updated in Redis: {}", e.getMessage());
+        }
     }
 
     private EventBatch report(EventType type, Inbound.Frame in, Exchange exchange, Integer port) {
@@ -301,6 +320,7 @@ public class DeviceIngress {
         DeviceRegistry.Arrival arrival = registry.arrive(connection, frame.physicalId(), clock.millis());
         if (arrival.cameOnline()) {
             out.add(events.online(arrival.device(), connection, frame));
+            bestEffort(() -> ownership.claim(frame.physicalId()));
         }
         return out;
     }
