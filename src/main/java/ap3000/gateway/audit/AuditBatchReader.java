@@ -8,8 +8,6 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import ap3000.gateway.event.DeviceEvent;
-import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -73,8 +71,7 @@ public class AuditBatchReader {
             }
         }
         List<StreamEntryID> ids = new ArrayList<>();
-        List<DeviceEvent> events = new ArrayList<>();
-        List<String> json = new ArrayList<>();
+        List<AuditEntry> entries = new ArrayList<>();
         long deadline = System.currentTimeMillis() + flushInterval.toMillis();
         while (ids.size() < batchSize) {
             long remaining = deadline - System.currentTimeMillis();
@@ -87,13 +84,12 @@ public class AuditBatchReader {
                 deadline = System.currentTimeMillis() + flushInterval.toMillis();
             }
             ids.addAll(more.ids());
-            events.addAll(more.events());
-            json.addAll(more.json());
+            entries.addAll(more.entries());
         }
         if (!ids.isEmpty()) {
             ownPendingMayExist = true;
         }
-        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, events, json);
+        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, entries);
     }
 
     /** The batch is in the audit store (or its dead letters): the journal entries are done. */
@@ -135,18 +131,15 @@ public class AuditBatchReader {
 
     private static AuditBatch batchOf(List<StreamEntry> entries) {
         List<StreamEntryID> ids = new ArrayList<>(entries.size());
-        List<DeviceEvent> events = new ArrayList<>(entries.size());
-        List<String> json = new ArrayList<>(entries.size());
+        List<AuditEntry> read = new ArrayList<>(entries.size());
         for (StreamEntry entry : entries) {
             if (entry == null || entry.getFields() == null) {
                 continue; // trimmed from the stream while pending: nothing left to write
             }
-            String text = entry.getFields().get("event");
             ids.add(entry.getID());
-            events.add(EventJson.read(text));
-            json.add(text);
+            read.add(AuditEntry.fromJournal(entry.getFields()));
         }
-        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, events, json);
+        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, read);
     }
 
     private void ensureGroup() {

@@ -71,7 +71,7 @@ public class AuditStore {
     /** The audit route's step: writes a batch read from the journal and records how long it took. */
     public void writeBatch(AuditBatch batch) {
         long start = System.nanoTime();
-        write(batch.events(), batch.json());
+        write(batch.entries());
         long nanos = System.nanoTime() - start;
         writtenBatches.increment();
         writtenEvents.add(batch.size());
@@ -81,32 +81,33 @@ public class AuditStore {
 
     /** The audit route's last resort for a batch that could not be written. */
     public void deadLetterBatch(AuditBatch batch, @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception cause) {
-        deadLetter(batch.events(), cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        deadLetter(batch.entries().stream().map(AuditEntry::parsed).toList(),
+                cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }
 
     /**
      * Writes events in one pipelined round trip. Timelines are scored by the event's microsecond, unique and
      * increasing on a node, so events of one frame keep their order (microseconds since 1970 stay exact in a
-     * double until the year 2255). Each key's TTL is set once per batch, not once per event.
-     *
-     * @param json each event's JSON as the journal holds it (the same text every time, so re-writes are no-ops)
+     * double until the year 2255). Each key's TTL is set once per batch, not once per event. The timeline
+     * holds each event's JSON as the journal has it: the same text every time, so re-writes are no-ops.
      */
-    public void write(List<DeviceEvent> events, List<String> json) {
+    public void write(List<AuditEntry> entries) {
         Map<String, Long> expiring = new LinkedHashMap<>();
         Map<String, Long> lastSeen = new LinkedHashMap<>();
         try (Pipeline p = redis.client().pipelined()) {
-            for (int i = 0; i < events.size(); i++) {
-                DeviceEvent e = events.get(i);
+            for (AuditEntry e : entries) {
                 long millis = e.occurredAtMicros() / 1000;
                 String day = day(millis);
                 String timeline = key("events:" + e.deviceId() + ":" + day);
-                p.zadd(timeline, e.occurredAtMicros(), json.get(i));
+                p.zadd(timeline, e.occurredAtMicros(), e.json());
                 expiring.put(timeline, eventsTtlSeconds);
                 String byType = key("types:" + e.eventType() + ":" + day);
                 p.zadd(byType, millis, e.eventId());
                 expiring.put(byType, eventsTtlSeconds);
                 lastSeen.merge(e.deviceId(), millis, Math::max);
-                session(p, e, expiring);
+                if (e.event() != null) {
+                    session(p, e.event(), expiring);
+                }
             }
             expiring.forEach(p::expire);
             lastSeen.forEach((device, millis) -> p.setex(key("device:" + device + ":seen"), eventsTtlSeconds,

@@ -27,15 +27,17 @@ public class EventJournal {
 
     /**
      * Appends the first ARGV[3] events always and the rest only if the once-key is new: the check and the
-     * appends are one atomic step. Returns 1 when the once-key was new.
+     * appends are one atomic step. Each event is five arguments: type, id, device, microseconds, JSON.
+     * Returns 1 when the once-key was new.
      */
     private static final String APPEND_ONCE = """
             local new = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
             local always = tonumber(ARGV[3])
             local n = 0
-            for i = 4, #ARGV, 2 do
+            for i = 4, #ARGV, 5 do
               if n < always or new then
-                redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', ARGV[i], 'event', ARGV[i + 1])
+                redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'type', ARGV[i], 'id', ARGV[i + 1],
+                  'device', ARGV[i + 2], 'us', ARGV[i + 3], 'event', ARGV[i + 4])
               end
               n = n + 1
             end
@@ -174,6 +176,9 @@ public class EventJournal {
         args.add(Integer.toString(batch.alwaysCount()));
         for (DeviceEvent event : batch.events()) {
             args.add(event.eventType());
+            args.add(event.eventId());
+            args.add(event.deviceId());
+            args.add(Long.toString(event.occurredAtMicros()));
             args.add(EventJson.write(event));
         }
         Object written = redis.client().eval(APPEND_ONCE, List.of(onceKey(batch.onceKey()), streamKey), args);
@@ -216,7 +221,9 @@ public class EventJournal {
         }
     }
 
+    /** The JSON, and beside it what readers file the event under, so that they need not parse it. */
     private static Map<String, String> entry(DeviceEvent event) {
-        return Map.of("type", event.eventType(), "event", EventJson.write(event));
+        return Map.of("type", event.eventType(), "id", event.eventId(), "device", event.deviceId(),
+                "us", Long.toString(event.occurredAtMicros()), "event", EventJson.write(event));
     }
 }

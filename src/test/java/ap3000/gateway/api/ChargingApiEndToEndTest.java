@@ -243,6 +243,8 @@ class ChargingApiEndToEndTest {
             assertRefused(post("/api/v1/charging/start", good.replace("\"O1\"", "\"\"")).get(), 400, "orderNo:");
             assertRefused(post("/api/v1/charging/start", good.replace("\"balance\": 1", "\"balance\": -1")).get(), 400, "balance:");
             assertRefused(post("/api/v1/charging/start", good.replace("}", ", \"overloadPower\": 9000}")).get(), 400, "overloadPower:");
+            assertRefused(post("/api/v1/charging/start", good.replace("}", ", \"maxDuration\": -5}")).get(), 400, "maxDuration: must be 0..65535");
+            assertRefused(post("/api/v1/charging/modify", "{\"deviceId\": \"04800007\", \"port\": 1, \"mode\": 3, \"value\": 1}").get(), 400, "mode: must be 0..2");
             assertRefused(post("/api/v1/charging/start", good.replace("\"mode\": 0, ", "")).get(), 400, "mode: is required");
             assertRefused(post("/api/v1/charging/start", "not json").get(), 400, "body: not a JSON object");
             assertRefused(post("/api/v1/device/locate", "{\"deviceId\": \"04800007\", \"locateTime\": 0}").get(), 400, "locateTime:");

@@ -35,13 +35,16 @@ import redis.embedded.RedisServer;
  *   <li>device-path throughput through the real gateway over TCP with the audit on and off, and the audit's
  *       batch write latency and events/s written.</li>
  * </ol>
- * Run: {@code mvn -B -q test-compile exec:java@audit-benchmark}
+ * Run: {@code mvn -B -q test-compile exec:java@audit-benchmark} ({@code -Dconnections=256},
+ * {@code -Dappendfsync=everysec}, {@code -DingressThreads=64} vary part 2)
  */
 public final class AuditBenchmark {
 
     private static final int BATCH = 100;
     /** The embedded Redis' fsync policy for part 2: {@code -Dappendfsync=everysec} to compare with the default. */
     private static final String APPEND_FSYNC = System.getProperty("appendfsync", "always");
+    /** Threads running the ingress route ({@code -DingressThreads=64}); each waits for its journal write. */
+    private static final int INGRESS_THREADS = Integer.getInteger("ingressThreads", 16);
 
     private AuditBenchmark() {
     }
@@ -135,11 +138,11 @@ public final class AuditBenchmark {
     // ---- 2. device path with audit on and off ------------------------------------------------------------------
 
     private static void ingressOverhead() throws Exception {
-        int connections = 64;
+        int connections = Integer.getInteger("connections", 64);
         int seconds = 15;
         System.out.printf(Locale.ROOT, "%n2. Device path through the gateway: %d connections, closed loop "
-                + "(0x21 heartbeat, wait for the reply), %d s per run, runs alternate, appendfsync %s%n",
-                connections, seconds, APPEND_FSYNC);
+                + "(0x21 heartbeat, wait for the reply), %d s per run, runs alternate, appendfsync %s, %d ingress threads%n",
+                connections, seconds, APPEND_FSYNC, INGRESS_THREADS);
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %16s %16s %14s %11s %11s%n", "audit", "frames/s",
                 "accepted/s", "batch write avg", "batch write max", "audit events/s", "redis CPU", "JVM CPU");
         System.out.println("(warm-up run, not counted)");
@@ -158,7 +161,8 @@ public final class AuditBenchmark {
 
     private static double run(boolean audit, int connections, int seconds) throws Exception {
         try (RunningGateway gateway = RunningGateway.start(Map.of("audit.enabled", Boolean.toString(audit),
-                "gateway.redis.appendfsync", APPEND_FSYNC))) {
+                "gateway.redis.appendfsync", APPEND_FSYNC,
+                "camel.component.netty.maximum-pool-size", Integer.toString(INGRESS_THREADS)))) {
             long redisPid = Long.parseLong(Files.readString(gateway.dataDir().resolve("redis/redis.pid")).trim());
             long redisCpuBefore = cpuTicks(redisPid);
             long jvmCpuBefore = jvmCpuNanos();

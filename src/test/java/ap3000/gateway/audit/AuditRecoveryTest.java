@@ -109,9 +109,8 @@ class AuditRecoveryTest {
             DeviceEvent settlement = new DeviceEvent("e-1", "settlement", "04600004", 1, now / 1000,
                     Map.of("order_id", "IDEMPOTENT_00001", "start_time", now / 1000 - 60, "end_time", now / 1000),
                     now * 1000, null, null, null, "test");
-            String json = ap3000.gateway.event.EventJson.write(settlement);
-            store.write(List.of(settlement), List.of(json));
-            store.write(List.of(settlement), List.of(json));
+            store.write(List.of(AuditEntry.of(settlement)));
+            store.write(List.of(AuditEntry.of(settlement)));
             assertThat(store.events("04600004", now - 1000, now + 1000, null, 100)).hasSize(1);
             assertThat(store.countsByType(1)).containsEntry("settlement", 1L);
             assertThat(store.sessions("04600004", 10)).hasSize(1);
