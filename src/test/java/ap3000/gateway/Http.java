@@ -39,20 +39,32 @@ public final class Http {
 
     public static Answer post(int port, String path, String apiKey, String json)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json));
-        if (apiKey != null) {
-            request.header("X-API-Key", apiKey);
-        }
-        return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+        return send("POST", port, path, apiKey, json);
     }
 
     public static Answer put(int port, String path, String apiKey, String json)
             throws IOException, InterruptedException {
+        return send("PUT", port, path, apiKey, json);
+    }
+
+    /** A call whose checked exceptions a test turns into a failure, for running it on another thread. */
+    public interface Call {
+        Answer run() throws Exception;
+    }
+
+    public static Answer unchecked(Call call) {
+        try {
+            return call.run();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Answer send(String method, int port, String path, String apiKey, String json)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json));
+                .method(method, HttpRequest.BodyPublishers.ofString(json));
         if (apiKey != null) {
             request.header("X-API-Key", apiKey);
         }

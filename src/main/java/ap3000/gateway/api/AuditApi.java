@@ -11,6 +11,7 @@ import org.apache.camel.Header;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
+import ap3000.gateway.protocol.DeviceIds;
 
 /** The audit trail's query API: a device's timeline, sessions by order and by device, counts by type. */
 public class AuditApi {
@@ -40,7 +41,7 @@ public class AuditApi {
         if (type != null && Arrays.stream(EventType.values()).noneMatch(t -> t.wireName().equals(type))) {
             throw ApiException.badRequest("type", "unknown event type '" + type + "'");
         }
-        int max = limit("limit", limit);
+        int max = QueryParams.number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         if (!store.isKnownDevice(device)) {
             throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
                     + "retention of " + store.eventsTtlSeconds() / 3600 + " h)");
@@ -62,7 +63,7 @@ public class AuditApi {
 
     public ApiResponse deviceSessions(@Header("deviceId") String deviceId, @Header("limit") String limit) {
         String device = deviceId(deviceId);
-        int max = limit("limit", limit);
+        int max = QueryParams.number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         if (!store.isKnownDevice(device)) {
             throw ApiException.notFound("no audit trail for device " + device);
         }
@@ -83,12 +84,9 @@ public class AuditApi {
         return ApiResponse.ok(data);
     }
 
-    /** Audit keys use the 8-hex form; lower case is accepted. */
+    /** Any form of device ID; the audit trail files devices under the 8-hex form. */
     private static String deviceId(String deviceId) {
-        if (deviceId == null || !deviceId.matches("[0-9A-Fa-f]{8}")) {
-            throw ApiException.badRequest("deviceId", "must be 8 hex digits, like 04A228CD");
-        }
-        return deviceId.toUpperCase();
+        return DeviceIds.format(QueryParams.deviceId(deviceId));
     }
 
     private static long seconds(String field, String value) {
@@ -100,21 +98,6 @@ public class AuditApi {
             return v;
         } catch (NumberFormatException e) {
             throw ApiException.badRequest(field, "must be Unix seconds, was '" + value + "'");
-        }
-    }
-
-    private static int limit(String field, String value) {
-        if (value == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int v = Integer.parseInt(value.trim());
-            if (v < 1 || v > MAX_LIMIT) {
-                throw ApiException.badRequest(field, "must be 1.." + MAX_LIMIT + ", was " + v);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest(field, "must be a number 1.." + MAX_LIMIT + ", was '" + value + "'");
         }
     }
 }

@@ -161,9 +161,7 @@ public class ChargingApi {
     }
 
     private DeviceRegistry.Device connected(int physicalId) {
-        if (!downlink.isConnected(physicalId)) {
-            throw ApiException.notFound("device " + DeviceIds.format(physicalId) + " is not connected");
-        }
+        QueryParams.requireConnected(downlink, physicalId);
         return registry.device(physicalId);
     }
 

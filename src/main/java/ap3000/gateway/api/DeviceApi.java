@@ -75,7 +75,7 @@ public class DeviceApi {
         RequestBody request = RequestBody.parse(body);
         int physicalId = request.deviceId("deviceId");
         int seconds = request.integer("locateTime", 1, 255);
-        connected(physicalId);
+        QueryParams.requireConnected(downlink, physicalId);
         return DeviceCommandAnswers.await(exchange, downlink.send(physicalId,
                 id -> ServerCommands.locate(physicalId, id, seconds), null), answerWithin,
                 DeviceCommandAnswers::resultOnly);
@@ -83,7 +83,7 @@ public class DeviceApi {
 
     public ApiResponse reboot(@Body Object body, Exchange exchange) {
         int physicalId = RequestBody.parse(body).deviceId("deviceId");
-        connected(physicalId);
+        QueryParams.requireConnected(downlink, physicalId);
         return DeviceCommandAnswers.await(exchange, downlink.send(physicalId,
                 id -> ServerCommands.withoutData(physicalId, id, Command.REBOOT), null), answerWithin,
                 DeviceCommandAnswers::resultOnly);
@@ -92,9 +92,9 @@ public class DeviceApi {
     /** Reads a parameter block from the device (0x90 / 0x91 / 0x92). */
     public ApiResponse queryParameters(@Header("deviceId") String deviceId, @Header("block") String blockName,
                                        Exchange exchange) {
-        int physicalId = deviceId(deviceId);
+        int physicalId = QueryParams.deviceId(deviceId);
         Block block = Block.of(blockName);
-        connected(physicalId);
+        QueryParams.requireConnected(downlink, physicalId);
         return DeviceCommandAnswers.await(exchange, downlink.send(physicalId,
                 id -> ServerCommands.withoutData(physicalId, id, block.query), null), answerWithin, outcome -> {
                     Map<String, Object> data = DeviceCommandAnswers.sent(outcome);
@@ -113,10 +113,10 @@ public class DeviceApi {
     /** Writes a parameter block (0x83 / 0x84 / 0x85); every field of the block is required. */
     public ApiResponse setParameters(@Header("deviceId") String deviceId, @Header("block") String blockName,
                                      @Body Object body, Exchange exchange) {
-        int physicalId = deviceId(deviceId);
+        int physicalId = QueryParams.deviceId(deviceId);
         Block block = Block.of(blockName);
         DeviceParameters parameters = parameters(block, body);
-        connected(physicalId);
+        QueryParams.requireConnected(downlink, physicalId);
         return DeviceCommandAnswers.await(exchange, downlink.send(physicalId,
                 id -> ServerCommands.setParameters(physicalId, id, parameters), null), answerWithin,
                 DeviceCommandAnswers::resultOnly);
@@ -124,8 +124,8 @@ public class DeviceApi {
 
     /** Online devices, paged (IoT-Zinx: {@code page} from 1, {@code limit}). */
     public ApiResponse devices(@Header("page") String page, @Header("limit") String limit) {
-        int pageNo = number("page", page, 1, 1, Integer.MAX_VALUE);
-        int size = number("limit", limit, 50, 1, 1000);
+        int pageNo = QueryParams.number("page", page, 1, 1, Integer.MAX_VALUE);
+        int size = QueryParams.number("limit", limit, 50, 1, 1000);
         List<DeviceRegistry.Device> online = registry.devices().stream().filter(DeviceRegistry.Device::isOnline)
                 .sorted(Comparator.comparing(DeviceRegistry.Device::deviceId)).toList();
         List<Map<String, Object>> items = new ArrayList<>();
@@ -139,7 +139,7 @@ public class DeviceApi {
     }
 
     public ApiResponse status(@Header("deviceId") String deviceId) {
-        int physicalId = deviceId(deviceId);
+        int physicalId = QueryParams.deviceId(deviceId);
         DeviceRegistry.Device device = registry.device(physicalId);
         if (device == null || !device.isOnline()) {
             throw ApiException.notFound("device " + DeviceIds.format(physicalId) + " is "
@@ -224,31 +224,5 @@ public class DeviceApi {
             names.add(component.getName());
         }
         return String.join(", ", names);
-    }
-
-    private void connected(int physicalId) {
-        if (!downlink.isConnected(physicalId)) {
-            throw ApiException.notFound("device " + DeviceIds.format(physicalId) + " is not connected");
-        }
-    }
-
-    private static int deviceId(String text) {
-        return DeviceIds.parse(text).orElseThrow(() -> ApiException.badRequest("deviceId",
-                "must be 8 hex digits (04A228CD), 6 hex digits or the decimal number printed on the device"));
-    }
-
-    private static int number(String field, String value, int fallback, int min, int max) {
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int v = Integer.parseInt(value.trim());
-            if (v < min || v > max) {
-                throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest(field, "must be a whole number, was '" + value + "'");
-        }
     }
 }

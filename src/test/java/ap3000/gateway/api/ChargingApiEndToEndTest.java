@@ -287,28 +287,17 @@ class ChargingApiEndToEndTest {
     }
 
     private static CompletableFuture<Http.Answer> post(String path, String json) {
-        return CompletableFuture.supplyAsync(() -> call(() -> Http.post(gateway.httpPort(), path, KEY, json)));
+        return CompletableFuture.supplyAsync(() -> Http.unchecked(() -> Http.post(gateway.httpPort(), path, KEY, json)));
     }
 
     private static CompletableFuture<Http.Answer> put(String path, String json) {
-        return CompletableFuture.supplyAsync(() -> call(() -> Http.put(gateway.httpPort(), path, KEY, json)));
+        return CompletableFuture.supplyAsync(() -> Http.unchecked(() -> Http.put(gateway.httpPort(), path, KEY, json)));
     }
 
     private static CompletableFuture<Http.Answer> get(String path) {
-        return CompletableFuture.supplyAsync(() -> call(() -> Http.get(gateway.httpPort(), path, KEY)));
+        return CompletableFuture.supplyAsync(() -> Http.unchecked(() -> Http.get(gateway.httpPort(), path, KEY)));
     }
 
-    private interface Call {
-        Http.Answer run() throws Exception;
-    }
-
-    private static Http.Answer call(Call call) {
-        try {
-            return call.run();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static List<String> types(int device) {
         return gateway.journal(String.format("%08X", device)).stream().map(DeviceEvent::eventType).toList();

@@ -58,7 +58,7 @@ class TwoNodeForwardTest {
             DeviceOwnership ownership = nodeA.bean("deviceOwnership", DeviceOwnership.class);
             await().atMost(Duration.ofSeconds(5)).until(() -> ownership.ownerOf(device).orElse("").equals("node-b"));
 
-            CompletableFuture<Http.Answer> start = CompletableFuture.supplyAsync(() -> call(() ->
+            CompletableFuture<Http.Answer> start = CompletableFuture.supplyAsync(() -> Http.unchecked(() ->
                     Http.post(nodeA.httpPort(), "/api/v1/charging/start", KEY, """
                             {"deviceId": "04900001", "port": 2, "mode": 0, "value": 60, "orderNo": "TWO_NODE_01", "balance": 1}
                             """)));
@@ -80,7 +80,7 @@ class TwoNodeForwardTest {
                     """);
             assertThat(busy.status()).isEqualTo(409);
         }
-        Http.Answer gone = call(() -> {
+        Http.Answer gone = Http.unchecked(() -> {
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     nodeA.bean("deviceOwnership", DeviceOwnership.class).ownerOf(device).isEmpty());
             return Http.get(nodeA.httpPort(), "/api/v1/device/04900001/status", KEY);
@@ -88,15 +88,4 @@ class TwoNodeForwardTest {
         assertThat(gone.status()).isEqualTo(404);
     }
 
-    private interface Call {
-        Http.Answer run() throws Exception;
-    }
-
-    private static Http.Answer call(Call call) {
-        try {
-            return call.run();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
