@@ -1,5 +1,6 @@
 package ap3000.gateway.api;
 
+import java.nio.charset.StandardCharsets;
 import java.math.BigDecimal;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ public final class RequestBody {
         if (body instanceof Map<?, ?> map) {
             return new RequestBody((Map<String, Object>) map);
         }
-        String json = body instanceof byte[] bytes ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+        String json = body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
                 : body == null ? null : body.toString();
         if (json == null || json.isBlank()) {
             throw ApiException.badRequest("body", "a JSON object is required");

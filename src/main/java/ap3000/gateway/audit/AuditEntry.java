@@ -1,5 +1,6 @@
 package ap3000.gateway.audit;
 
+import java.util.Map;
 import java.util.Set;
 
 import ap3000.gateway.event.DeviceEvent;
@@ -27,7 +28,7 @@ public record AuditEntry(String eventId, String eventType, String deviceId, long
      * From the journal entry's fields; entries written before the gateway stored {@code id}, {@code device} and
      * {@code us} beside the JSON are parsed.
      */
-    static AuditEntry fromJournal(java.util.Map<String, String> fields) {
+    static AuditEntry fromJournal(Map<String, String> fields) {
         String json = fields.get("event");
         String type = fields.get("type");
         if (fields.containsKey("id") && fields.containsKey("device") && fields.containsKey("us")) {

@@ -3,11 +3,13 @@ package ap3000.gateway.device;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -28,6 +30,7 @@ import ap3000.gateway.protocol.Inbound;
 import ap3000.gateway.protocol.OrderNumber;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.protocol.ServerCommands;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The handling steps of the device ingress route: one method per kind of device message. Each returns the
@@ -46,7 +49,7 @@ public class DeviceIngress {
     /** The gateway's own events (not in the contract) carry the payload's fields, named with their units. */
     private static final ObjectMapper PAYLOAD_FIELDS = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .addModule(new SimpleModule().addSerializer(OrderNumber.class, ToStringSerializer.instance))
             .build();
 
@@ -260,7 +263,7 @@ public class DeviceIngress {
         data.put("message_id", in.frame().messageId());
         data.put("reason", in.payload() instanceof Payload.Unparsed unparsed ? unparsed.reason()
                 : "no handling step for " + exchange.getMessage().getHeader(KIND));
-        data.put("data_hex", java.util.HexFormat.of().withUpperCase().formatHex(in.frame().data()));
+        data.put("data_hex", HexFormat.of().withUpperCase().formatHex(in.frame().data()));
         out.add(events.of(EventType.UNKNOWN_FRAME, connection, in.frame(), null, data));
         return EventBatch.of(out);
     }
@@ -298,7 +301,7 @@ public class DeviceIngress {
     private static void bestEffort(Runnable redisCall) {
         try {
             redisCall.run();
-        } catch (redis.clients.jedis.exceptions.JedisException e) {
+        } catch (JedisException e) {
             LOG.debug("Device ownership not updated in Redis: {}", e.getMessage());
         }
     }

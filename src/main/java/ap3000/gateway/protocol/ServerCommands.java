@@ -1,5 +1,7 @@
 package ap3000.gateway.protocol;
 
+import java.util.HexFormat;
+
 /**
  * Builds every server-to-device frame of the reference: replies to device requests (same physical ID, message
  * ID and command, 1.10) and commands the server starts (2.4, 2.5). Checks each field's range before anything
@@ -31,7 +33,7 @@ public final class ServerCommands {
      */
     public static DnyFrame cardSwipeReply(DnyFrame request, Payload.CardSwipe swipe, int accountStatus,
                                           int rateMode, long balanceOrValidity) {
-        return request.reply(new PayloadWriter().raw(java.util.HexFormat.of().parseHex(swipe.cardId()))
+        return request.reply(new PayloadWriter().raw(HexFormat.of().parseHex(swipe.cardId()))
                 .u8(accountStatus).u8(rateMode).u32(balanceOrValidity).u8(Units.portToWire(swipe.port()))
                 .toBytes());
     }
