@@ -65,6 +65,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Duration.ofHours(Long.parseLong(required(properties, "gateway.events.settled-order-ttl-hours")))
                         .toSeconds(),
                 Integer.parseInt(required(properties, "gateway.events.backlog-limit")));
+        // started after Redis and stopped before it: the writer flushes what is queued on the way out
+        context.addService(journal, true, true);
         registry.bind("eventJournal", journal);
 
         ProtocolErrors protocolErrors = new ProtocolErrors(

@@ -143,7 +143,7 @@ public class DeviceIngress {
         if (newStyle || !device.sendsNewHeartbeat()) {
             reply(exchange, ServerCommands.ok(in.frame()));
         }
-        return EventBatch.of(out);
+        return EventBatch.telemetry(out);
     }
 
     public EventBatch onTimeRequest(Inbound.Frame in, Exchange exchange) {
@@ -174,7 +174,7 @@ public class DeviceIngress {
             registry.orderStarted(registry.device(in.frame().physicalId()), power.port(), power.order().text());
         }
         out.addAll(events.power(connection, in.frame(), power));
-        return EventBatch.of(out);
+        return EventBatch.telemetry(out);
     }
 
     /** The gateway keeps no card accounts: it answers with the configured account status and reports the swipe. */

@@ -5,25 +5,35 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAddParams;
 
 /**
  * Where an event is <em>accepted</em>: appended to one Redis Stream that the audit and notification routes
- * read. Critical batches (settlements) are written before the device is acked, or the call fails and the
- * device is not acked. Other events are fire-and-forget for the device: while Redis is unreachable they wait
- * in a bounded in-memory backlog, written in order once Redis answers again.
+ * read. One writer thread takes every batch in the order it came and writes whatever has queued up in one
+ * pipelined round trip (group commit), so events of one device stay in order whatever their kind. Callers of
+ * critical and awaited batches wait for the write (see {@link EventBatch.Acceptance}); a critical batch Redis
+ * did not take fails its caller, so the device is not acked. Other events wait in a bounded in-memory backlog
+ * while Redis is unreachable and are written, in order, as soon as it answers again.
  */
-public class EventJournal {
+public class EventJournal extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventJournal.class);
+    private static final int MAX_GROUP = 512;
 
     /**
      * Appends the first ARGV[3] events always and the rest only if the once-key is new: the check and the
@@ -45,23 +55,35 @@ public class EventJournal {
             return 0
             """;
 
+    /** A batch on its way to Redis; its future says whether its once-key was new. */
+    private static final class Append {
+        private final EventBatch batch;
+        private final CompletableFuture<Boolean> done = new CompletableFuture<>();
+        private Response<Object> onceReply;
+
+        Append(EventBatch batch) {
+            this.batch = batch;
+        }
+    }
+
     private final RedisConnection redis;
     private final String streamKey;
     private final long maxLength;
     private final long onceTtlSeconds;
     private final int backlogLimit;
+    private final BlockingQueue<Append> queue;
 
     private final Deque<DeviceEvent> backlog = new ArrayDeque<>();
-    private final Object drainLock = new Object();
     private final LongAdder accepted = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private Thread writer;
 
     /**
      * @param streamKey      the stream; keep a {hash tag} in it so that once-keys share its cluster slot
      * @param maxLength      approximate cap of the stream, a guard against unbounded growth
      * @param onceTtlSeconds how long a once-key (a settled order) is remembered
-     * @param backlogLimit   events kept in memory while Redis is down; the oldest are dropped beyond it
+     * @param backlogLimit   events kept in memory while Redis is down, and batches queued for the writer
      */
     public EventJournal(RedisConnection redis, String streamKey, long maxLength, long onceTtlSeconds,
                         int backlogLimit) {
@@ -70,69 +92,35 @@ public class EventJournal {
         this.maxLength = maxLength;
         this.onceTtlSeconds = onceTtlSeconds;
         this.backlogLimit = backlogLimit;
+        this.queue = new LinkedBlockingQueue<>(backlogLimit);
     }
 
     /**
      * Accepts a batch. Returns false when the batch's once-key was seen before, so that only its leading
-     * always-written events were written.
+     * always-written events were written. Telemetry returns at once.
      *
      * @throws JedisException for a critical batch that Redis did not take
      */
-    public boolean accept(EventBatch batch) {
+    public boolean accept(EventBatch batch) throws InterruptedException {
         if (batch.isEmpty()) {
             return true;
         }
-        try {
-            drain();
-            if (batch.onceKey() != null) {
-                return appendOnce(batch);
+        Append append = new Append(batch);
+        if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
+            if (!queue.offer(append)) {
+                dropped.add(batch.events().size());
+                LOG.error("The journal writer is {} batches behind: dropped a telemetry batch", backlogLimit);
             }
-            append(batch.events());
-            return true;
-        } catch (JedisException e) {
-            if (batch.critical()) {
-                throw e;
-            }
-            buffer(batch.events(), e);
             return true;
         }
-    }
-
-    /**
-     * Writes what waited in memory while Redis was unreachable, in order; the timer calls this, and every write
-     * drains first. A Redis that is still down is not news: the backlog simply waits.
-     */
-    public void retryBacklog() {
+        queue.put(append);
         try {
-            drain();
-        } catch (JedisException e) {
-            LOG.debug("Redis still unreachable; {} events wait in memory", backlogSize());
-        }
-    }
-
-    private void drain() {
-        if (backlogSize() == 0) {
-            return;
-        }
-        synchronized (drainLock) {
-            List<DeviceEvent> pending;
-            synchronized (backlog) {
-                pending = new ArrayList<>(backlog);
+            return append.done.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof JedisException jedis) {
+                throw jedis;
             }
-            if (pending.isEmpty()) {
-                return;
-            }
-            append(pending);
-            synchronized (backlog) {
-                // while we wrote, the backlog only grew at its end or lost its oldest: what is left of the
-                // written events is still its head, in the same order
-                for (DeviceEvent written : pending) {
-                    if (backlog.peekFirst() == written) {
-                        backlog.pollFirst();
-                    }
-                }
-            }
-            LOG.info("Wrote {} events that waited in memory while Redis was unreachable", pending.size());
+            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -158,19 +146,136 @@ public class EventJournal {
         }
     }
 
-    private void append(List<DeviceEvent> events) {
+    @Override
+    protected void doStart() {
+        writer = new Thread(this::writeLoop, "ap3000-journal-writer");
+        writer.start();
+    }
+
+    /** Writes what is queued before returning: nothing a caller handed over is left behind by a clean stop. */
+    @Override
+    protected void doStop() throws InterruptedException {
+        writer.interrupt();
+        writer.join(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    private void writeLoop() {
+        List<Append> group = new ArrayList<>();
+        while (true) {
+            Append first;
+            try {
+                first = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                flushAndEnd(group);
+                return;
+            }
+            if (first == null) {
+                retryBacklog();
+                continue;
+            }
+            group.add(first);
+            queue.drainTo(group, MAX_GROUP - 1);
+            write(group);
+            group.clear();
+        }
+    }
+
+    private void flushAndEnd(List<Append> group) {
+        queue.drainTo(group);
+        if (!group.isEmpty()) {
+            write(group);
+        }
+        if (backlogSize() > 0) {
+            LOG.warn("Stopping with {} events Redis never took (it was unreachable)", backlogSize());
+        }
+    }
+
+    /** One pipelined round trip for the whole group; on a Redis failure, critical callers fail, others buffer. */
+    private void write(List<Append> group) {
+        try {
+            drain();
+            XAddParams params = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
+            try (Pipeline pipeline = redis.client().pipelined()) {
+                for (Append append : group) {
+                    if (append.batch.onceKey() != null) {
+                        append.onceReply = pipeline.eval(APPEND_ONCE,
+                                List.of(onceKey(append.batch.onceKey()), streamKey), onceArguments(append.batch));
+                    } else {
+                        for (DeviceEvent event : append.batch.events()) {
+                            pipeline.xadd(streamKey, params, entry(event));
+                        }
+                    }
+                }
+                RedisConnection.syncOrThrow(pipeline);
+            }
+            for (Append append : group) {
+                append.done.complete(count(append));
+            }
+        } catch (JedisException e) {
+            for (Append append : group) {
+                if (append.batch.critical()) {
+                    append.done.completeExceptionally(e);
+                } else {
+                    buffer(append.batch.events(), e);
+                    append.done.complete(true);
+                }
+            }
+        }
+    }
+
+    private boolean count(Append append) {
+        if (append.onceReply == null) {
+            accepted.add(append.batch.events().size());
+            return true;
+        }
+        if (Long.valueOf(1).equals(append.onceReply.get())) {
+            accepted.add(append.batch.events().size());
+            return true;
+        }
+        accepted.add(append.batch.alwaysCount());
+        duplicates.increment();
+        return false;
+    }
+
+    /** While idle: a Redis that is still down is not news, the backlog simply waits. */
+    private void retryBacklog() {
+        try {
+            drain();
+        } catch (JedisException e) {
+            LOG.debug("Redis still unreachable; {} events wait in memory", backlogSize());
+        }
+    }
+
+    /** Writes what waited in memory while Redis was unreachable, in order, before anything newer. */
+    private void drain() {
+        List<DeviceEvent> pending;
+        synchronized (backlog) {
+            if (backlog.isEmpty()) {
+                return;
+            }
+            pending = new ArrayList<>(backlog);
+        }
         XAddParams params = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
         try (Pipeline pipeline = redis.client().pipelined()) {
-            for (DeviceEvent event : events) {
+            for (DeviceEvent event : pending) {
                 pipeline.xadd(streamKey, params, entry(event));
             }
             RedisConnection.syncOrThrow(pipeline);
         }
-        accepted.add(events.size());
+        accepted.add(pending.size());
+        synchronized (backlog) {
+            // only this thread takes from the backlog; it grew at its end or lost its oldest meanwhile
+            for (DeviceEvent written : pending) {
+                if (backlog.peekFirst() == written) {
+                    backlog.pollFirst();
+                }
+            }
+        }
+        LOG.info("Wrote {} events that waited in memory while Redis was unreachable", pending.size());
     }
 
-    private boolean appendOnce(EventBatch batch) {
-        List<String> args = new ArrayList<>(2 + 2 * batch.events().size());
+    private List<String> onceArguments(EventBatch batch) {
+        List<String> args = new ArrayList<>(3 + 5 * batch.events().size());
         args.add(Long.toString(onceTtlSeconds));
         args.add(Long.toString(maxLength));
         args.add(Integer.toString(batch.alwaysCount()));
@@ -181,14 +286,7 @@ public class EventJournal {
             args.add(Long.toString(event.occurredAtMicros()));
             args.add(EventJson.write(event));
         }
-        Object written = redis.client().eval(APPEND_ONCE, List.of(onceKey(batch.onceKey()), streamKey), args);
-        if (Long.valueOf(1).equals(written)) {
-            accepted.add(batch.events().size());
-            return true;
-        }
-        accepted.add(batch.alwaysCount());
-        duplicates.increment();
-        return false;
+        return args;
     }
 
     /** Once-keys share the stream's hash tag, so that the script's two keys live in one cluster slot. */
