@@ -64,7 +64,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Long.parseLong(required(properties, "gateway.events.max-length")),
                 Duration.ofHours(Long.parseLong(required(properties, "gateway.events.settled-order-ttl-hours")))
                         .toSeconds(),
-                Integer.parseInt(required(properties, "gateway.events.backlog-limit")));
+                Integer.parseInt(required(properties, "gateway.events.backlog-limit")),
+                Integer.parseInt(required(properties, "gateway.events.queue-limit")));
         // started after Redis and stopped before it: the writer flushes what is queued on the way out
         context.addService(journal, true, true);
         registry.bind("eventJournal", journal);

@@ -83,21 +83,27 @@ public class EventJournal extends ServiceSupport {
      * @param streamKey      the stream; keep a {hash tag} in it so that once-keys share its cluster slot
      * @param maxLength      approximate cap of the stream, a guard against unbounded growth
      * @param onceTtlSeconds how long a once-key (a settled order) is remembered
-     * @param backlogLimit   events kept in memory while Redis is down, and batches queued for the writer
+     * @param backlogLimit   events kept in memory while Redis is down
+     * @param queueLimit     batches waiting for the writer; beyond it, callers wait (backpressure)
      */
     public EventJournal(RedisConnection redis, String streamKey, long maxLength, long onceTtlSeconds,
-                        int backlogLimit) {
+                        int backlogLimit, int queueLimit) {
         this.redis = redis;
         this.streamKey = streamKey;
         this.maxLength = maxLength;
         this.onceTtlSeconds = onceTtlSeconds;
         this.backlogLimit = backlogLimit;
-        this.queue = new LinkedBlockingQueue<>(backlogLimit);
+        this.queue = new LinkedBlockingQueue<>(queueLimit);
+    }
+
+    /** Batches handed over and not yet written: how far the writer is behind. */
+    public int queued() {
+        return queue.size();
     }
 
     /**
      * Accepts a batch. Returns false when the batch's once-key was seen before, so that only its leading
-     * always-written events were written. Telemetry returns at once.
+     * always-written events were written. Telemetry returns once queued, without waiting for the write.
      *
      * @throws JedisException for a critical batch that Redis did not take
      */
@@ -106,14 +112,11 @@ public class EventJournal extends ServiceSupport {
             return true;
         }
         Append append = new Append(batch);
+        // a full queue holds the caller back (and so the device's reply): overload slows devices, it loses nothing
+        queue.put(append);
         if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
-            if (!queue.offer(append)) {
-                dropped.add(batch.events().size());
-                LOG.error("The journal writer is {} batches behind: dropped a telemetry batch", backlogLimit);
-            }
             return true;
         }
-        queue.put(append);
         try {
             return append.done.get();
         } catch (ExecutionException e) {

@@ -191,6 +191,9 @@ public final class AuditBenchmark {
             }
             pool.shutdown();
             double framesPerSecond = frames.sum() / (double) seconds;
+            // what the journal had not written yet when the load stopped counts against nothing: it is reported
+            ap3000.gateway.event.EventJournal journal = gateway.bean("eventJournal", ap3000.gateway.event.EventJournal.class);
+            int queuedAtEnd = journal.queued();
             // share of one core over the run: the resource each side used
             double redisCpu = (cpuTicks(redisPid) - redisCpuBefore) / 100.0 / seconds * 100;
             double jvmCpu = (jvmCpuNanos() - jvmCpuBefore) / 1e9 / seconds * 100;
@@ -202,6 +205,9 @@ public final class AuditBenchmark {
                             / (double) seconds,
                     batches == 0 ? 0.0 : store.writeNanos() / 1e6 / batches, store.maxWriteNanos() / 1e6,
                     store.writtenEvents() / (double) seconds, redisCpu, jvmCpu);
+            if (queuedAtEnd > 0) {
+                System.out.printf(Locale.ROOT, "           (%d batches still queued for the journal at the end)%n", queuedAtEnd);
+            }
             return framesPerSecond;
         }
     }
