@@ -145,8 +145,9 @@ public final class AuditBenchmark {
                 connections, seconds, APPEND_FSYNC, INGRESS_THREADS);
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %16s %16s %14s %11s %11s%n", "audit", "frames/s",
                 "accepted/s", "batch write avg", "batch write max", "audit events/s", "redis CPU", "JVM CPU");
-        System.out.println("(warm-up run, not counted)");
-        run(true, connections, 5);
+        System.out.println("(warm-up runs, one per mode, not counted)");
+        run(false, connections, 10);
+        run(true, connections, 10);
         double[] on = new double[2];
         double[] off = new double[2];
         for (int round = 0; round < 2; round++) {
@@ -156,7 +157,9 @@ public final class AuditBenchmark {
         double meanOn = (on[0] + on[1]) / 2;
         double meanOff = (off[0] + off[1]) / 2;
         System.out.printf(Locale.ROOT, "audit overhead on device-path throughput: %.2f %% (mean on %.0f, mean off %.0f "
-                + "frames/s)%n", (meanOff - meanOn) / meanOff * 100, meanOn, meanOff);
+                + "frames/s); runs of one mode differ by %.1f %% (off) and %.1f %% (on)%n",
+                (meanOff - meanOn) / meanOff * 100, meanOn, meanOff,
+                Math.abs(off[0] - off[1]) / meanOff * 100, Math.abs(on[0] - on[1]) / meanOn * 100);
     }
 
     private static double run(boolean audit, int connections, int seconds) throws Exception {
