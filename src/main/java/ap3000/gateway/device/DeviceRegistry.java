@@ -64,10 +64,6 @@ public class DeviceRegistry {
             return iccid;
         }
 
-        public Set<Integer> physicalIds() {
-            return Set.copyOf(physicalIds);
-        }
-
         public boolean isClosed() {
             return closed;
         }
@@ -126,10 +122,6 @@ public class DeviceRegistry {
         /** The order charging on a 1-based port, as far as this node knows (started here, or seen in 0x06). */
         public String activeOrder(int port) {
             return activeOrders.get(port);
-        }
-
-        public Map<Integer, String> activeOrders() {
-            return Map.copyOf(activeOrders);
         }
 
         /** True once the device has sent a 0x21 heartbeat: from then on only 0x21 is answered (vendor FAQ). */
@@ -286,10 +278,6 @@ public class DeviceRegistry {
 
     public long onlineCount() {
         return devices.values().stream().filter(Device::isOnline).count();
-    }
-
-    public Connection connection(long id) {
-        return connections.get(id);
     }
 
     @Override

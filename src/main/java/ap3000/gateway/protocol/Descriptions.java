@@ -39,11 +39,6 @@ public final class Descriptions {
             Map.entry(0x09, "预检继电器粘连(仍会充电)"), Map.entry(0x0A, "预检负载短路"), Map.entry(0x0B, "烟感报警"),
             Map.entry(0x0C, "过压"), Map.entry(0x0D, "欠压"), Map.entry(0x0E, "未响应"));
 
-    private static final Map<Integer, String> ALARM_TYPE = Map.of(
-            1, "断电", 2, "水浸", 3, "热熔胶触发", 4, "烟雾", 5, "温度", 6, "水位", 7, "柜门弹开");
-
-    private static final Map<Integer, String> START_MODE = Map.of(0, "离线刷卡启动", 1, "在线启动", 3, "验证码启动");
-
     private Descriptions() {
     }
 
@@ -61,14 +56,6 @@ public final class Descriptions {
 
     public static String chargeResult(int code) {
         return describe(CHARGE_RESULT, code);
-    }
-
-    public static String alarmType(int code) {
-        return describe(ALARM_TYPE, code);
-    }
-
-    public static String startMode(int code) {
-        return describe(START_MODE, code);
     }
 
     /** Port statuses that mean a fault of the port (reference 3.1: 0x04 and 0x06 onward). */

@@ -120,8 +120,4 @@ public class RedisConnection extends ServiceSupport {
     public String url() {
         return url;
     }
-
-    public boolean isEmbedded() {
-        return embedded != null;
-    }
 }
