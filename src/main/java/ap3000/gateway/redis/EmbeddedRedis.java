@@ -1,5 +1,6 @@
 package ap3000.gateway.redis;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
@@ -9,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +20,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 /**
  * A real redis-server (shipped inside embedded-redis) with append-only persistence in the gateway's data
@@ -26,6 +29,9 @@ import redis.embedded.RedisServer;
  * flushes its append-only file) and starts a fresh one on the same data, so nothing accepted is lost.
  * The gateway holds an OS lock on the directory while it runs (released by the kernel even on kill -9), so a
  * second gateway on the same directory fails fast instead of taking a live server for an orphan.
+ * The process is started here rather than through embedded-redis' RedisServer, whose JVM shutdown hook would
+ * stop Redis at the first moment of a SIGTERM, before the routes have finished with it; for the same reason it
+ * runs in its own session.
  */
 final class EmbeddedRedis {
 
@@ -33,12 +39,14 @@ final class EmbeddedRedis {
     private static final String HOST = "127.0.0.1";
     private static final Duration ORPHAN_SHUTDOWN_WAIT = Duration.ofSeconds(10);
 
-    private final RedisServer server;
+    private static final Duration START_WAIT = Duration.ofSeconds(20);
+
+    private final Process server;
     private final Path portFile;
     private final int port;
     private final FileChannel lockChannel;
 
-    private EmbeddedRedis(RedisServer server, Path portFile, int port, FileChannel lockChannel) {
+    private EmbeddedRedis(Process server, Path portFile, int port, FileChannel lockChannel) {
         this.server = server;
         this.portFile = portFile;
         this.port = port;
@@ -62,17 +70,23 @@ final class EmbeddedRedis {
             throw e;
         }
         int chosen = port > 0 ? port : freePort();
-        RedisServer server = RedisServer.newRedisServer()
-                .port(chosen)
-                .bind(HOST)
-                .setting("dir " + dir)
-                .setting("appendonly yes")
-                .setting("appendfilename appendonly.aof")
-                .setting("appendfsync " + appendFsync)
-                .setting("pidfile " + dir.resolve("redis.pid"))
-                .setting("save \"\"")
-                .build();
-        server.start();
+        Path config = dir.resolve("redis.conf");
+        Files.write(config, List.of(
+                "port " + chosen,
+                "bind " + HOST,
+                "dir \"" + dir + "\"",
+                "appendonly yes",
+                "appendfilename appendonly.aof",
+                "appendfsync " + appendFsync,
+                "pidfile \"" + dir.resolve("redis.pid") + "\"",
+                "save \"\"",
+                "daemonize no"));
+        File binary = ExecutableProvider.newJarResourceProvider().get();
+        Process server = new ProcessBuilder(command(binary, config))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
+        awaitReady(server, chosen, dir.resolve("redis.log"));
         Files.writeString(portFile, Integer.toString(chosen));
         LOG.info("Embedded redis-server listening on {}:{}, data in {} (appendfsync {})", HOST, chosen, dir,
                 appendFsync);
@@ -103,11 +117,42 @@ final class EmbeddedRedis {
     void stop() {
         shutdown(port);
         try {
-            server.stop();
+            if (!server.waitFor(ORPHAN_SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                LOG.warn("The embedded redis-server did not stop after SHUTDOWN; terminating it");
+                server.destroy();
+                server.waitFor(ORPHAN_SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
             Files.deleteIfExists(portFile);
             lockChannel.close();
         } catch (IOException e) {
             LOG.warn("Stopping the embedded redis-server: {}", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * In a session of its own where {@code setsid} exists: a SIGTERM to the gateway's process group (systemd's
+     * default, {@code timeout}, Ctrl-C) must not stop Redis before the gateway has finished writing to it.
+     */
+    private static List<String> command(File binary, Path config) {
+        for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(setsid))) {
+                return List.of(setsid, binary.getAbsolutePath(), config.toString());
+            }
+        }
+        return List.of(binary.getAbsolutePath(), config.toString());
+    }
+
+    private static void awaitReady(Process server, int port, Path log) throws IOException {
+        long deadline = System.nanoTime() + START_WAIT.toNanos();
+        while (!answers(port)) {
+            if (!server.isAlive() || System.nanoTime() > deadline) {
+                server.destroy();
+                throw new IOException("The embedded redis-server did not start; its log " + log + " says: "
+                        + String.join(" | ", Files.readAllLines(log)));
+            }
+            sleep();
         }
     }
 
