@@ -23,7 +23,8 @@ import ap3000.gateway.protocol.ServerCommands;
 
 /**
  * A gateway process killed with SIGKILL leaves its embedded redis-server running. The next gateway on the same
- * data directory shuts that orphan down cleanly and finds every event the first one accepted.
+ * data directory shuts that orphan down cleanly and finds every event the first one accepted. A gateway stopped
+ * with SIGTERM writes everything it answered before it stops its Redis.
  */
 class KillNineRecoveryTest {
 
@@ -78,6 +79,52 @@ class KillNineRecoveryTest {
                     .containsExactly("device_online", "device_register", "charging_end", "settlement",
                             "device_online", "device_offline");
         }
+    }
+
+    @Test
+    void should_write_every_answered_heartbeat_before_stopping_on_sigterm() throws Exception {
+        Path dataDir = Files.createTempDirectory("sigterm");
+        int tcpPort = RunningGateway.freePort();
+        int device = 0x04400002;
+        Process gateway = startGatewayProcess(dataDir, tcpPort);
+        int heartbeats = 200;
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> accepts(tcpPort));
+            try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
+                socket.send(TestFrames.register(device, 1));
+                socket.readFrame();
+                for (int msg = 2; msg < heartbeats + 2; msg++) {
+                    socket.send(TestFrames.heartbeat(device, msg, 0, 0));
+                    socket.readFrame(); // answered: its events are queued for the journal, not yet waited for
+                }
+                // SIGTERM to the whole process group, as systemd and Ctrl-C send it
+                new ProcessBuilder("kill", "-TERM", "--", "-" + gateway.pid()).start().waitFor();
+                assertThat(gateway.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            gateway.destroyForcibly();
+        }
+        assertThat(gateway.exitValue()).isEqualTo(143); // 128 + SIGTERM: how a JVM exits after its shutdown hooks
+        assertThat(dataDir.resolve("redis/redis.port")).doesNotExist(); // Redis was stopped by the gateway, last
+
+        try (RunningGateway restarted = RunningGateway.start(Map.of("gateway.data-dir", dataDir.toString()))) {
+            List<DeviceEvent> events = restarted.journal(String.format("%08X", device));
+            assertThat(events.stream().filter(e -> e.eventType().equals("device_heartbeat"))).hasSize(heartbeats);
+            assertThat(events).extracting(DeviceEvent::eventType).endsWith("device_offline");
+        }
+    }
+
+    private static Process startGatewayProcess(Path dataDir, int tcpPort) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("setsid", javaBin(), "-cp", System.getProperty("java.class.path"),
+                GatewayApplication.class.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("gateway.log").toFile());
+        builder.environment().putAll(Map.of(
+                "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
+                "GATEWAY_TCP_HOST", "127.0.0.1",
+                "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
+                "GATEWAY_DATA_DIR", dataDir.toString()));
+        return builder.start();
     }
 
     private static boolean accepts(int port) {
