@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,7 @@ public class AuditBatchReader {
     private final Duration flushInterval;
     private final Duration claimIdle;
 
+    private final LongAdder lostEntries = new LongAdder();
     private boolean groupReady;
     private boolean ownPendingMayExist = true;
     private long nextClaimAtMillis;
@@ -66,7 +68,6 @@ public class AuditBatchReader {
             nextClaimAtMillis = System.currentTimeMillis() + claimIdle.toMillis();
             AuditBatch claimed = claimStale();
             if (!claimed.isEmpty()) {
-                ownPendingMayExist = true;
                 return claimed;
             }
         }
@@ -122,6 +123,10 @@ public class AuditBatchReader {
     private AuditBatch claimStale() {
         Map.Entry<StreamEntryID, List<StreamEntry>> claimed = redis.client().xautoclaim(stream, GROUP, consumer,
                 claimIdle.toMillis(), START, XAutoClaimParams.xAutoClaimParams().count(batchSize));
+        if (!claimed.getValue().isEmpty()) {
+            // entries trimmed from the journal come back empty here; re-reading our pending list acks them
+            ownPendingMayExist = true;
+        }
         AuditBatch batch = batchOf(claimed.getValue());
         if (!batch.isEmpty()) {
             LOG.warn("Claimed {} journal entries another audit consumer left unfinished", batch.size());
@@ -129,17 +134,34 @@ public class AuditBatchReader {
         return batch;
     }
 
-    private static AuditBatch batchOf(List<StreamEntry> entries) {
+    private AuditBatch batchOf(List<StreamEntry> entries) {
         List<StreamEntryID> ids = new ArrayList<>(entries.size());
         List<AuditEntry> read = new ArrayList<>(entries.size());
+        List<StreamEntryID> gone = new ArrayList<>();
         for (StreamEntry entry : entries) {
-            if (entry == null || entry.getFields() == null) {
-                continue; // trimmed from the stream while pending: nothing left to write
+            if (entry == null) {
+                continue;
+            }
+            if (entry.getFields() == null) {
+                gone.add(entry.getID());
+                continue;
             }
             ids.add(entry.getID());
             read.add(AuditEntry.fromJournal(entry.getFields()));
         }
+        if (!gone.isEmpty()) {
+            // the journal's length guard (gateway.events.max-length) dropped them before they were audited
+            LOG.error("{} journal entries were trimmed before the audit wrote them; raise gateway.events.max-length",
+                    gone.size());
+            lostEntries.add(gone.size());
+            redis.client().xack(stream, GROUP, gone.toArray(new StreamEntryID[0]));
+        }
         return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, read);
+    }
+
+    /** Entries the journal's length guard dropped before the audit could write them. */
+    public long lostEntries() {
+        return lostEntries.sum();
     }
 
     private void ensureGroup() {

@@ -19,8 +19,11 @@ import org.slf4j.LoggerFactory;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XTrimParams;
+import redis.clients.jedis.resps.StreamGroupInfo;
 
 /**
  * Where an event is <em>accepted</em>: appended to one Redis Stream that the audit and notification routes
@@ -34,6 +37,7 @@ public class EventJournal extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventJournal.class);
     private static final int MAX_GROUP = 512;
+    private static final long TRIM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * Appends the first ARGV[3] events always and the rest only if the once-key is new: the check and the
@@ -78,6 +82,7 @@ public class EventJournal extends ServiceSupport {
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private Thread writer;
+    private long nextTrimAt;
 
     /**
      * @param streamKey      the stream; keep a {hash tag} in it so that once-keys share its cluster slot
@@ -174,12 +179,16 @@ public class EventJournal extends ServiceSupport {
             }
             if (first == null) {
                 retryBacklog();
-                continue;
+            } else {
+                group.add(first);
+                queue.drainTo(group, MAX_GROUP - 1);
+                write(group);
+                group.clear();
             }
-            group.add(first);
-            queue.drainTo(group, MAX_GROUP - 1);
-            write(group);
-            group.clear();
+            if (System.nanoTime() - nextTrimAt > 0) {
+                nextTrimAt = System.nanoTime() + TRIM_EVERY_NANOS;
+                trimConsumed();
+            }
         }
     }
 
@@ -238,6 +247,36 @@ public class EventJournal extends ServiceSupport {
         accepted.add(append.batch.alwaysCount());
         duplicates.increment();
         return false;
+    }
+
+    /**
+     * Drops the entries every reader (consumer group) is done with: older than each group's oldest pending entry,
+     * or than its last delivered one when nothing is pending. Until a group exists nothing is dropped, so a reader
+     * turned on later still finds everything (up to the {@code maxLength} guard).
+     */
+    public void trimConsumed() {
+        try {
+            List<StreamGroupInfo> groups = redis.client().xinfoGroups(streamKey);
+            if (groups.isEmpty()) {
+                return;
+            }
+            StreamEntryID keepFrom = null;
+            for (StreamGroupInfo group : groups) {
+                StreamEntryID needed = group.getPending() > 0
+                        ? redis.client().xpending(streamKey, group.getName()).getMinId()
+                        : next(group.getLastDeliveredId());
+                if (keepFrom == null || needed.compareTo(keepFrom) < 0) {
+                    keepFrom = needed;
+                }
+            }
+            redis.client().xtrim(streamKey, XTrimParams.xTrimParams().minId(keepFrom.toString()).exactTrimming());
+        } catch (JedisException e) {
+            LOG.debug("Journal not trimmed this time: {}", e.getMessage());
+        }
+    }
+
+    private static StreamEntryID next(StreamEntryID id) {
+        return new StreamEntryID(id.getTime(), id.getSequence() + 1);
     }
 
     /** While idle: a Redis that is still down is not news, the backlog simply waits. */

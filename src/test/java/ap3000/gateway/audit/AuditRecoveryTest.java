@@ -117,6 +117,46 @@ class AuditRecoveryTest {
         }
     }
 
+    @Test
+    void should_trim_the_journal_once_every_reader_is_done_with_it() throws Exception {
+        try (RunningGateway gateway = RunningGateway.start(Map.of("gateway.redis.url", url,
+                "audit.flush-interval", "100ms"))) {
+            try (DeviceSocket socket = new DeviceSocket(gateway.tcpPort())) {
+                for (int msg = 1; msg <= 20; msg++) {
+                    socket.send(TestFrames.heartbeat(0x04600005, msg, 0));
+                    socket.readFrame();
+                }
+            }
+            AuditStore store = gateway.bean("auditStore", AuditStore.class);
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.events("04600005", 0, Long.MAX_VALUE / 2, null,
+                    100).stream().anyMatch(e -> e.eventType().equals("device_offline")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> pending() == 0);
+            assertThat(client.xlen("gateway:{events}")).isGreaterThanOrEqualTo(22);
+
+            gateway.bean("eventJournal", ap3000.gateway.event.EventJournal.class).trimConsumed();
+            assertThat(client.xlen("gateway:{events}")).isZero();
+        }
+    }
+
+    @Test
+    void should_acknowledge_and_count_entries_trimmed_before_the_audit_wrote_them() throws Exception {
+        RunningGateway first = RunningGateway.start(Map.of("gateway.redis.url", url, "gateway.node-id", "node-a",
+                "audit.batch-size", "1000", "audit.flush-interval", "1h", "camel.main.shutdown-timeout", "1"));
+        try (DeviceSocket socket = new DeviceSocket(first.tcpPort())) {
+            socket.send(TestFrames.register(0x04600006, 1));
+            socket.readFrame();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> pending() == 3);
+        first.close();
+        client.xtrim("gateway:{events}", 0, false); // what the length guard does to a reader far behind
+
+        try (RunningGateway second = RunningGateway.start(Map.of("gateway.redis.url", url,
+                "gateway.node-id", "node-b", "audit.claim-idle", "1s", "audit.flush-interval", "100ms"))) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> pending() == 0);
+            assertThat(second.bean("auditReader", AuditBatchReader.class).lostEntries()).isEqualTo(3);
+        }
+    }
+
     private long pending() {
         try {
             return client.xpending("gateway:{events}", "audit").getTotal();
