@@ -65,7 +65,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Duration.ofHours(Long.parseLong(required(properties, "gateway.events.settled-order-ttl-hours")))
                         .toSeconds(),
                 Integer.parseInt(required(properties, "gateway.events.backlog-limit")),
-                Integer.parseInt(required(properties, "gateway.events.queue-limit")));
+                Integer.parseInt(required(properties, "gateway.events.queue-limit")),
+                duration(properties, "gateway.events.trim-interval"));
         // started after Redis and stopped before it: the writer flushes what is queued on the way out
         context.addService(journal, true, true);
         registry.bind("eventJournal", journal);

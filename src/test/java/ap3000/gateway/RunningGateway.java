@@ -46,6 +46,8 @@ public final class RunningGateway implements AutoCloseable {
         properties.put("gateway.data-dir", dataDir.toString());
         properties.put("gateway.tcp.host", "127.0.0.1");
         properties.put("camel.server.host", "127.0.0.1");
+        // tests read the journal as a log of everything accepted; trimming has its own test
+        properties.put("gateway.events.trim-interval", "1h");
         properties.putAll(overrides);
         main = GatewayApplication.newMain();
         properties.forEach(main::addOverrideProperty);

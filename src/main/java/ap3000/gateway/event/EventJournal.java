@@ -1,5 +1,6 @@
 package ap3000.gateway.event;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -37,7 +38,6 @@ public class EventJournal extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventJournal.class);
     private static final int MAX_GROUP = 512;
-    private static final long TRIM_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * Appends the first ARGV[3] events always and the rest only if the once-key is new: the check and the
@@ -76,6 +76,7 @@ public class EventJournal extends ServiceSupport {
     private final long onceTtlSeconds;
     private final int backlogLimit;
     private final BlockingQueue<Append> queue;
+    private final long trimEveryNanos;
 
     private final Deque<DeviceEvent> backlog = new ArrayDeque<>();
     private final LongAdder accepted = new LongAdder();
@@ -90,15 +91,17 @@ public class EventJournal extends ServiceSupport {
      * @param onceTtlSeconds how long a once-key (a settled order) is remembered
      * @param backlogLimit   events kept in memory while Redis is down
      * @param queueLimit     batches waiting for the writer; beyond it, callers wait (backpressure)
+     * @param trimInterval   how often entries every reader is done with are dropped
      */
     public EventJournal(RedisConnection redis, String streamKey, long maxLength, long onceTtlSeconds,
-                        int backlogLimit, int queueLimit) {
+                        int backlogLimit, int queueLimit, Duration trimInterval) {
         this.redis = redis;
         this.streamKey = streamKey;
         this.maxLength = maxLength;
         this.onceTtlSeconds = onceTtlSeconds;
         this.backlogLimit = backlogLimit;
         this.queue = new LinkedBlockingQueue<>(queueLimit);
+        this.trimEveryNanos = trimInterval.toNanos();
     }
 
     /** Batches handed over and not yet written: how far the writer is behind. */
@@ -156,6 +159,7 @@ public class EventJournal extends ServiceSupport {
 
     @Override
     protected void doStart() {
+        nextTrimAt = System.nanoTime() + trimEveryNanos;
         writer = new Thread(this::writeLoop, "ap3000-journal-writer");
         writer.start();
     }
@@ -186,7 +190,7 @@ public class EventJournal extends ServiceSupport {
                 group.clear();
             }
             if (System.nanoTime() - nextTrimAt > 0) {
-                nextTrimAt = System.nanoTime() + TRIM_EVERY_NANOS;
+                nextTrimAt = System.nanoTime() + trimEveryNanos;
                 trimConsumed();
             }
         }

@@ -44,7 +44,8 @@ class KillNineRecoveryTest {
                 "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
                 "GATEWAY_TCP_HOST", "127.0.0.1",
                 "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
-                "GATEWAY_DATA_DIR", dataDir.toString()));
+                "GATEWAY_DATA_DIR", dataDir.toString(),
+                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h"));
         Process first = builder.start();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> accepts(tcpPort));
@@ -123,7 +124,8 @@ class KillNineRecoveryTest {
                 "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
                 "GATEWAY_TCP_HOST", "127.0.0.1",
                 "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
-                "GATEWAY_DATA_DIR", dataDir.toString()));
+                "GATEWAY_DATA_DIR", dataDir.toString(),
+                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h"));
         return builder.start();
     }
 
