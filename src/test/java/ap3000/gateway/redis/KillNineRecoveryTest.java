@@ -35,18 +35,7 @@ class KillNineRecoveryTest {
         int device = 0x04400001;
         DnyFrame settlement = TestFrames.settlement(device, 0x10, 1, "KILL9_ORDER_0001", 600, 15, 900, 1);
 
-        // configured entirely through the environment, as an operator would in a container
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-                GatewayApplication.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolve("first-gateway.log").toFile());
-        builder.environment().putAll(Map.of(
-                "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
-                "GATEWAY_TCP_HOST", "127.0.0.1",
-                "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
-                "GATEWAY_DATA_DIR", dataDir.toString(),
-                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h"));
-        Process first = builder.start();
+        Process first = startGatewayProcess(dataDir, tcpPort);
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> accepts(tcpPort));
             try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
@@ -115,6 +104,7 @@ class KillNineRecoveryTest {
         }
     }
 
+    /** A gateway in its own process, configured entirely through the environment, as an operator would. */
     private static Process startGatewayProcess(Path dataDir, int tcpPort) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("setsid", javaBin(), "-cp", System.getProperty("java.class.path"),
                 GatewayApplication.class.getName())
