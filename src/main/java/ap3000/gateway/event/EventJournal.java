@@ -77,6 +77,7 @@ public class EventJournal extends ServiceSupport {
     private final int backlogLimit;
     private final BlockingQueue<Append> queue;
     private final long trimEveryNanos;
+    private final XAddParams appendParams;
 
     private final Deque<DeviceEvent> backlog = new ArrayDeque<>();
     private final LongAdder accepted = new LongAdder();
@@ -102,6 +103,7 @@ public class EventJournal extends ServiceSupport {
         this.backlogLimit = backlogLimit;
         this.queue = new LinkedBlockingQueue<>(queueLimit);
         this.trimEveryNanos = trimInterval.toNanos();
+        this.appendParams = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
     }
 
     /** Batches handed over and not yet written: how far the writer is behind. */
@@ -210,16 +212,13 @@ public class EventJournal extends ServiceSupport {
     private void write(List<Append> group) {
         try {
             drain();
-            XAddParams params = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
             try (Pipeline pipeline = redis.client().pipelined()) {
                 for (Append append : group) {
                     if (append.batch.onceKey() != null) {
                         append.onceReply = pipeline.eval(APPEND_ONCE,
                                 List.of(onceKey(append.batch.onceKey()), streamKey), onceArguments(append.batch));
                     } else {
-                        for (DeviceEvent event : append.batch.events()) {
-                            pipeline.xadd(streamKey, params, entry(event));
-                        }
+                        append(pipeline, append.batch.events());
                     }
                 }
                 RedisConnection.syncOrThrow(pipeline);
@@ -301,11 +300,8 @@ public class EventJournal extends ServiceSupport {
             }
             pending = new ArrayList<>(backlog);
         }
-        XAddParams params = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
         try (Pipeline pipeline = redis.client().pipelined()) {
-            for (DeviceEvent event : pending) {
-                pipeline.xadd(streamKey, params, entry(event));
-            }
+            append(pipeline, pending);
             RedisConnection.syncOrThrow(pipeline);
         }
         accepted.add(pending.size());
@@ -318,6 +314,12 @@ public class EventJournal extends ServiceSupport {
             }
         }
         LOG.info("Wrote {} events that waited in memory while Redis was unreachable", pending.size());
+    }
+
+    private void append(Pipeline pipeline, List<DeviceEvent> events) {
+        for (DeviceEvent event : events) {
+            pipeline.xadd(streamKey, appendParams, entry(event));
+        }
     }
 
     private List<String> onceArguments(EventBatch batch) {
