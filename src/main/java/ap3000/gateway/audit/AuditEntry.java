@@ -28,7 +28,7 @@ public record AuditEntry(String eventId, String eventType, String deviceId, long
      * From the journal entry's fields; entries written before the gateway stored {@code id}, {@code device} and
      * {@code us} beside the JSON are parsed.
      */
-    static AuditEntry fromJournal(Map<String, String> fields) {
+    public static AuditEntry fromJournal(Map<String, String> fields) {
         String json = fields.get("event");
         String type = fields.get("type");
         if (fields.containsKey("id") && fields.containsKey("device") && fields.containsKey("us")) {

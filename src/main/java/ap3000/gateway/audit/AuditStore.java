@@ -20,6 +20,7 @@ import org.apache.camel.ExchangeProperty;
 
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJson;
+import ap3000.gateway.event.JournalBatch;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.redis.RedisConnection;
@@ -69,7 +70,7 @@ public class AuditStore {
     }
 
     /** The audit route's step: writes a batch read from the journal and records how long it took. */
-    public void writeBatch(AuditBatch batch) {
+    public void writeBatch(JournalBatch<AuditEntry> batch) {
         long start = System.nanoTime();
         write(batch.entries());
         long nanos = System.nanoTime() - start;
@@ -80,7 +81,7 @@ public class AuditStore {
     }
 
     /** The audit route's last resort for a batch that could not be written. */
-    public void deadLetterBatch(AuditBatch batch, @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception cause) {
+    public void deadLetterBatch(JournalBatch<AuditEntry> batch, @ExchangeProperty(Exchange.EXCEPTION_CAUGHT) Exception cause) {
         deadLetter(batch.entries().stream().map(AuditEntry::parsed).toList(),
                 cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
     }

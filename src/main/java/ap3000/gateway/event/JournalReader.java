@@ -1,10 +1,11 @@
-package ap3000.gateway.audit;
+package ap3000.gateway.event;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,23 +18,24 @@ import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
- * Reads the event journal for the audit trail as the consumer group {@code audit}: the journal stream is the
- * durable aggregation store. A batch completes when it holds {@code batchSize} events or when its oldest event
+ * Reads the event journal as one consumer group (the audit trail, the webhook outbox): the journal stream is the
+ * durable store of what the group has not finished. A batch completes when it holds {@code batchSize} events or when its oldest event
  * has waited {@code flushInterval}. Until a batch is acknowledged its entries stay in the group's pending list,
  * so a gateway killed mid-batch loses nothing: on the next call this consumer re-reads its own pending
  * entries, and entries left idle by a consumer that died (another node, or this node before a restart) are
  * claimed after {@code claimIdle}.
  */
-public class AuditBatchReader {
+public class JournalReader<T> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(AuditBatchReader.class);
-    private static final String GROUP = "audit";
+    private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
     /** ID 0-0: the start of the stream, or of a consumer's pending list (Jedis's MINIMUM_ID is the range "-"). */
     private static final StreamEntryID START = new StreamEntryID(0, 0);
 
     private final RedisConnection redis;
     private final String stream;
+    private final String group;
     private final String consumer;
+    private final Function<Map<String, String>, T> mapper;
     private final int batchSize;
     private final Duration flushInterval;
     private final Duration claimIdle;
@@ -43,21 +45,26 @@ public class AuditBatchReader {
     private boolean ownPendingMayExist = true;
     private long nextClaimAtMillis;
 
-    public AuditBatchReader(RedisConnection redis, String stream, String consumer, int batchSize,
-                            Duration flushInterval, Duration claimIdle) {
+    /**
+     * @param mapper turns an entry's fields (type, id, device, us, event) into what the group works with
+     */
+    public JournalReader(RedisConnection redis, String stream, String group, String consumer, int batchSize,
+                         Duration flushInterval, Duration claimIdle, Function<Map<String, String>, T> mapper) {
         this.redis = redis;
         this.stream = stream;
+        this.group = group;
         this.consumer = consumer;
+        this.mapper = mapper;
         this.batchSize = batchSize;
         this.flushInterval = flushInterval;
         this.claimIdle = claimIdle;
     }
 
     /** The next batch, waiting at most the flush interval when nothing arrives; empty when nothing did. */
-    public AuditBatch next() {
+    public JournalBatch<T> next() {
         ensureGroup();
         if (ownPendingMayExist) {
-            AuditBatch pending = read(START, batchSize, 0);
+            JournalBatch<T> pending = read(START, batchSize, 0);
             if (!pending.isEmpty()) {
                 LOG.info("Re-reading {} journal entries this consumer had not finished", pending.size());
                 return pending;
@@ -66,20 +73,20 @@ public class AuditBatchReader {
         }
         if (System.currentTimeMillis() >= nextClaimAtMillis) {
             nextClaimAtMillis = System.currentTimeMillis() + claimIdle.toMillis();
-            AuditBatch claimed = claimStale();
+            JournalBatch<T> claimed = claimStale();
             if (!claimed.isEmpty()) {
                 return claimed;
             }
         }
         List<StreamEntryID> ids = new ArrayList<>();
-        List<AuditEntry> entries = new ArrayList<>();
+        List<T> entries = new ArrayList<>();
         long deadline = System.currentTimeMillis() + flushInterval.toMillis();
         while (ids.size() < batchSize) {
             long remaining = deadline - System.currentTimeMillis();
             if (remaining <= 0) {
                 break;
             }
-            AuditBatch more = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, batchSize - ids.size(), remaining);
+            JournalBatch<T> more = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, batchSize - ids.size(), remaining);
             if (!more.isEmpty() && ids.isEmpty()) {
                 // the interval counts from the oldest event of the batch
                 deadline = System.currentTimeMillis() + flushInterval.toMillis();
@@ -90,53 +97,68 @@ public class AuditBatchReader {
         if (!ids.isEmpty()) {
             ownPendingMayExist = true;
         }
-        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, entries);
+        return ids.isEmpty() ? JournalBatch.empty() : new JournalBatch<>(ids, entries);
     }
 
-    /** The batch is in the audit store (or its dead letters): the journal entries are done. */
-    public void ack(AuditBatch batch) {
+    /** The group is done with the batch (stored, or dead-lettered): its journal entries are acknowledged. */
+    public void ack(JournalBatch<T> batch) {
         if (!batch.isEmpty()) {
-            redis.client().xack(stream, GROUP, batch.ids().toArray(new StreamEntryID[0]));
+            redis.client().xack(stream, group, batch.ids().toArray(new StreamEntryID[0]));
         }
         ownPendingMayExist = false;
     }
 
-    /** Entries of the group not yet acknowledged, over all consumers: the audit backlog. */
-    public long backlog() {
+    /**
+     * Makes every entry other consumers of the group left pending this consumer's own, to be read before anything
+     * new: for a group in which one consumer at a time reads (the webhook fan-out), whose order matters.
+     */
+    public void takeOver() {
         ensureGroup();
-        return redis.client().xpending(stream, GROUP).getTotal();
+        StreamEntryID from = START;
+        do {
+            Map.Entry<StreamEntryID, List<StreamEntryID>> claimed = redis.client().xautoclaimJustId(stream, group,
+                    consumer, 0, from, XAutoClaimParams.xAutoClaimParams().count(1000));
+            from = claimed.getKey();
+        } while (!START.equals(from));
+        ownPendingMayExist = true;
     }
 
-    private AuditBatch read(StreamEntryID from, int count, long blockMillis) {
+    /** Entries of the group not yet acknowledged, over all consumers: the group's backlog. */
+    public long backlog() {
+        ensureGroup();
+        return redis.client().xpending(stream, group).getTotal();
+    }
+
+    private JournalBatch<T> read(StreamEntryID from, int count, long blockMillis) {
         XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(count);
         if (blockMillis > 0) {
             params.block((int) blockMillis);
         }
-        List<Map.Entry<String, List<StreamEntry>>> reply = redis.client().xreadGroup(GROUP, consumer, params,
+        List<Map.Entry<String, List<StreamEntry>>> reply = redis.client().xreadGroup(group, consumer, params,
                 Map.of(stream, from));
         if (reply == null || reply.isEmpty()) {
-            return AuditBatch.EMPTY;
+            return JournalBatch.empty();
         }
         return batchOf(reply.get(0).getValue());
     }
 
-    private AuditBatch claimStale() {
-        Map.Entry<StreamEntryID, List<StreamEntry>> claimed = redis.client().xautoclaim(stream, GROUP, consumer,
+    private JournalBatch<T> claimStale() {
+        Map.Entry<StreamEntryID, List<StreamEntry>> claimed = redis.client().xautoclaim(stream, group, consumer,
                 claimIdle.toMillis(), START, XAutoClaimParams.xAutoClaimParams().count(batchSize));
         if (!claimed.getValue().isEmpty()) {
             // entries trimmed from the journal come back empty here; re-reading our pending list acks them
             ownPendingMayExist = true;
         }
-        AuditBatch batch = batchOf(claimed.getValue());
+        JournalBatch<T> batch = batchOf(claimed.getValue());
         if (!batch.isEmpty()) {
-            LOG.warn("Claimed {} journal entries another audit consumer left unfinished", batch.size());
+            LOG.warn("Claimed {} journal entries another {} consumer left unfinished", batch.size(), group);
         }
         return batch;
     }
 
-    private AuditBatch batchOf(List<StreamEntry> entries) {
+    private JournalBatch<T> batchOf(List<StreamEntry> entries) {
         List<StreamEntryID> ids = new ArrayList<>(entries.size());
-        List<AuditEntry> read = new ArrayList<>(entries.size());
+        List<T> read = new ArrayList<>(entries.size());
         List<StreamEntryID> gone = new ArrayList<>();
         for (StreamEntry entry : entries) {
             if (entry == null) {
@@ -147,19 +169,19 @@ public class AuditBatchReader {
                 continue;
             }
             ids.add(entry.getID());
-            read.add(AuditEntry.fromJournal(entry.getFields()));
+            read.add(mapper.apply(entry.getFields()));
         }
         if (!gone.isEmpty()) {
-            // the journal's length guard (gateway.events.max-length) dropped them before they were audited
-            LOG.error("{} journal entries were trimmed before the audit wrote them; raise gateway.events.max-length",
-                    gone.size());
+            // the journal's length guard (gateway.events.max-length) dropped them before this group read them
+            LOG.error("{} journal entries were trimmed before the {} group handled them; raise gateway.events.max-length",
+                    gone.size(), group);
             lostEntries.add(gone.size());
-            redis.client().xack(stream, GROUP, gone.toArray(new StreamEntryID[0]));
+            redis.client().xack(stream, group, gone.toArray(new StreamEntryID[0]));
         }
-        return ids.isEmpty() ? AuditBatch.EMPTY : new AuditBatch(ids, read);
+        return ids.isEmpty() ? JournalBatch.empty() : new JournalBatch<>(ids, read);
     }
 
-    /** Entries the journal's length guard dropped before the audit could write them. */
+    /** Entries the journal's length guard dropped before this group could handle them. */
     public long lostEntries() {
         return lostEntries.sum();
     }
@@ -169,8 +191,8 @@ public class AuditBatchReader {
             return;
         }
         try {
-            // from the start of the journal: events accepted before the audit existed are audited too
-            redis.client().xgroupCreate(stream, GROUP, START, true);
+            // from the start of the journal: events accepted before the group existed are handled too
+            redis.client().xgroupCreate(stream, group, START, true);
         } catch (JedisDataException e) {
             if (!e.getMessage().startsWith("BUSYGROUP")) {
                 throw e;
