@@ -10,16 +10,19 @@ import java.util.List;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.util.TimeUtils;
 
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
 import ap3000.gateway.api.ChargingApi;
 import ap3000.gateway.api.DeviceApi;
+import ap3000.gateway.api.NotificationsApi;
 import ap3000.gateway.api.RemoteDevices;
-import ap3000.gateway.audit.AuditBatchReader;
+import ap3000.gateway.audit.AuditEntry;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.DeviceChannelHandlers;
@@ -31,6 +34,14 @@ import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.EventPublisher;
+import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.notify.RetrySchedule;
+import ap3000.gateway.notify.WebhookAttemptLog;
+import ap3000.gateway.notify.WebhookDelivery;
+import ap3000.gateway.notify.WebhookEndpoints;
+import ap3000.gateway.notify.WebhookFanOut;
+import ap3000.gateway.notify.WebhookOutbox;
+import ap3000.gateway.notify.WebhookWorkers;
 import ap3000.gateway.protocol.DnyFrameEncoder;
 import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.redis.RedisConnection;
@@ -107,9 +118,12 @@ public class GatewayConfiguration implements CamelConfiguration {
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
                 duration(properties, "audit.ttl.sessions"));
         registry.bind("auditStore", auditStore);
-        registry.bind("auditReader", new AuditBatchReader(redis, required(properties, "gateway.events.stream"), nodeId,
-                Integer.parseInt(required(properties, "audit.batch-size")), duration(properties, "audit.flush-interval"),
-                duration(properties, "audit.claim-idle")));
+        registry.bind("auditReader", new JournalReader<>(redis, required(properties, "gateway.events.stream"), "audit",
+                nodeId, Integer.parseInt(required(properties, "audit.batch-size")),
+                duration(properties, "audit.flush-interval"), duration(properties, "audit.claim-idle"),
+                AuditEntry::fromJournal));
+
+        configureWebhooks(context, properties, redis, nodeId, clock);
 
         registry.bind("apiSupport", new ApiSupport(optional(properties, "gateway.api.keys", "")));
         registry.bind("auditApi", new AuditApi(auditStore, clock));
@@ -121,6 +135,44 @@ public class GatewayConfiguration implements CamelConfiguration {
                 answerWithin);
         context.addService(remote, true, true);
         registry.bind("remoteDevices", remote);
+    }
+
+    /** The outbox, its fan-out from the journal, the delivery workers and the beans of the delivery routes. */
+    private static void configureWebhooks(CamelContext context, PropertiesComponent properties, RedisConnection redis,
+                                          String nodeId, Clock clock) throws Exception {
+        Registry registry = context.getRegistry();
+        WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
+        // Camel makes one webhook-delivery route per endpoint from this source
+        registry.bind("webhookEndpoints", endpoints);
+        String prefix = required(properties, "notify.prefix");
+        WebhookOutbox outbox = new WebhookOutbox(redis, prefix, duration(properties, "notify.lease"),
+                duration(properties, "audit.ttl.notifications"), clock);
+        registry.bind("webhookOutbox", outbox);
+        WebhookWorkers workers = new WebhookWorkers(context, endpoints, outbox,
+                Integer.parseInt(required(properties, "notify.workers-per-endpoint")),
+                duration(properties, "notify.poll-interval"), duration(properties, "notify.stop-wait"));
+        context.addService(workers, true, true);
+        registry.bind("webhookWorkers", workers);
+        // the workers stop first, while the delivery routes still run, so the event in hand is finished
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) throws Exception {
+                if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                    workers.stopWorkers();
+                }
+            }
+        });
+        registry.bind("webhookFanOut", new WebhookFanOut(redis, required(properties, "gateway.events.stream"), prefix,
+                nodeId, Integer.parseInt(required(properties, "notify.fan-out.batch-size")),
+                duration(properties, "notify.fan-out.flush-interval"), duration(properties, "notify.lease"), outbox,
+                endpoints, workers));
+        WebhookDelivery delivery = new WebhookDelivery(endpoints, outbox,
+                RetrySchedule.parse(required(properties, "notify.retry.schedule"),
+                        Double.parseDouble(required(properties, "notify.retry.jitter"))),
+                duration(properties, "notify.retry-after-max"), clock);
+        registry.bind("webhookDelivery", delivery);
+        registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, delivery, clock));
+        context.getManagementStrategy().addEventNotifier(new WebhookAttemptLog(redis, outbox, nodeId));
     }
 
     /** Durations as Camel writes them: "1s", "500ms", "168h". */

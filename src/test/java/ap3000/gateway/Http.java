@@ -47,6 +47,15 @@ public final class Http {
         return send("PUT", port, path, apiKey, json);
     }
 
+    public static Answer delete(int port, String path, String apiKey) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30)).DELETE();
+        if (apiKey != null) {
+            request.header("X-API-Key", apiKey);
+        }
+        return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
     /** A call whose checked exceptions a test turns into a failure, for running it on another thread. */
     public interface Call {
         Answer run() throws Exception;

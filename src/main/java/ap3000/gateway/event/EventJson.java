@@ -34,10 +34,15 @@ public final class EventJson {
     }
 
     public static DeviceEvent read(String json) {
+        return readValue(json, DeviceEvent.class);
+    }
+
+    /** A value this class wrote (a dead letter, an attempt). */
+    public static <T> T readValue(String json, Class<T> type) {
         try {
-            return MAPPER.readValue(json, DeviceEvent.class);
+            return MAPPER.readValue(json, type);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not an event: " + json, e);
+            throw new IllegalArgumentException("not a " + type.getSimpleName() + ": " + json, e);
         }
     }
 }

@@ -1,0 +1,22 @@
+package ap3000.gateway.notify;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One configured webhook receiver ({@code notify.endpoints.<name>.*}).
+ *
+ * @param eventTypes the event types it receives; empty = all
+ * @param secrets    HMAC keys (the base64 part of {@code whsec_...}); the first signs, every one is sent, so that a
+ *                   receiver rotating its secret accepts either; empty = unsigned
+ * @param apiKey     sent as {@code X-API-Key} when set
+ * @param rateLimit  requests per second at most; 0 = unlimited
+ */
+public record WebhookEndpoint(String name, String url, Set<String> eventTypes, List<byte[]> secrets, String apiKey,
+                              Duration timeout, int rateLimit) {
+
+    public boolean subscribes(String eventType) {
+        return eventTypes.isEmpty() || eventTypes.contains(eventType);
+    }
+}

@@ -1,0 +1,149 @@
+package ap3000.gateway.notify;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.RouteTemplateParameterSource;
+import org.apache.camel.util.TimeUtils;
+
+import ap3000.gateway.event.EventType;
+
+/**
+ * The webhook receivers named in {@code notify.endpoints}, read through the properties component so that an
+ * operator can configure them entirely from the environment ({@code NOTIFY_ENDPOINTS=billing},
+ * {@code NOTIFY_ENDPOINTS_BILLING_URL=...}). Camel asks this source, at start, for one delivery route per enabled
+ * endpoint, made from the {@code webhook-call} route template.
+ */
+public final class WebhookEndpoints implements RouteTemplateParameterSource {
+
+    public static final String TEMPLATE = "webhook-call";
+    private static final String SECRET_PREFIX = "whsec_";
+    /** {@code ${NAME}} or {@code ${NAME:default}} in a value: taken from the environment. */
+    private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
+
+    private final Map<String, WebhookEndpoint> endpoints;
+
+    private WebhookEndpoints(Map<String, WebhookEndpoint> endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    /** Fails at start, naming the key, when an endpoint is configured wrongly: better than silently not sending. */
+    public static WebhookEndpoints read(PropertiesComponent properties) {
+        return read(key -> properties.resolveProperty(key).map(v -> fromEnvironment(v, System::getenv)));
+    }
+
+    static WebhookEndpoints read(Function<String, Optional<String>> config) {
+        Map<String, WebhookEndpoint> endpoints = new LinkedHashMap<>();
+        for (String name : list(config.apply("notify.endpoints").orElse(""))) {
+            if (!name.matches("[a-z0-9][a-z0-9-]*")) {
+                throw new IllegalStateException("notify.endpoints: '" + name
+                        + "' is not a valid endpoint name (lower-case letters, digits and dashes)");
+            }
+            String prefix = "notify.endpoints." + name + ".";
+            if (!Boolean.parseBoolean(config.apply(prefix + "enabled").orElse("true"))) {
+                continue;
+            }
+            String url = config.apply(prefix + "url").filter(u -> !u.isBlank())
+                    .orElseThrow(() -> new IllegalStateException("Missing configuration: " + prefix + "url"));
+            String scheme = URI.create(url).getScheme();
+            if (!"http".equals(scheme) && !"https".equals(scheme)) {
+                throw new IllegalStateException(prefix + "url must be an http or https URL, was " + url);
+            }
+            Set<String> types = new LinkedHashSet<>(list(config.apply(prefix + "event-types").orElse("")));
+            for (String type : types) {
+                if (Arrays.stream(EventType.values()).noneMatch(t -> t.wireName().equals(type))) {
+                    throw new IllegalStateException(prefix + "event-types: unknown event type '" + type + "'");
+                }
+            }
+            List<byte[]> secrets = new ArrayList<>();
+            for (String secret : list(config.apply(prefix + "secret").orElse(""))) {
+                secrets.add(secretKey(prefix + "secret", secret));
+            }
+            Duration timeout = TimeUtils.toDuration(config.apply(prefix + "timeout").orElse("10s"));
+            int rateLimit = Integer.parseInt(config.apply(prefix + "rate-limit").orElse("0").trim());
+            String apiKey = config.apply(prefix + "api-key").filter(k -> !k.isBlank()).orElse(null);
+            endpoints.put(name, new WebhookEndpoint(name, url, types, List.copyOf(secrets), apiKey, timeout,
+                    rateLimit));
+        }
+        return new WebhookEndpoints(endpoints);
+    }
+
+    public List<WebhookEndpoint> all() {
+        return List.copyOf(endpoints.values());
+    }
+
+    public Optional<WebhookEndpoint> get(String name) {
+        return Optional.ofNullable(endpoints.get(name));
+    }
+
+    public boolean isEmpty() {
+        return endpoints.isEmpty();
+    }
+
+    /** The route of an endpoint: {@code webhook-billing}. */
+    public static String routeId(String endpoint) {
+        return "webhook-" + endpoint;
+    }
+
+    @Override
+    public Set<String> routeIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        endpoints.keySet().forEach(name -> ids.add(routeId(name)));
+        return ids;
+    }
+
+    @Override
+    public Map<String, Object> parameters(String routeId) {
+        WebhookEndpoint endpoint = endpoints.get(routeId.substring("webhook-".length()));
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put(TEMPLATE_ID, TEMPLATE);
+        parameters.put("name", endpoint.name());
+        parameters.put("url", endpoint.url());
+        parameters.put("timeoutMillis", Long.toString(endpoint.timeout().toMillis()));
+        parameters.put("rateLimit", Integer.toString(Math.max(1, endpoint.rateLimit())));
+        parameters.put("throttled", Boolean.toString(endpoint.rateLimit() > 0));
+        return parameters;
+    }
+
+    /** Replaces {@code ${NAME}} and {@code ${NAME:default}} with the environment's value; unset and no default: "". */
+    static String fromEnvironment(String value, UnaryOperator<String> environment) {
+        Matcher m = ENV_REFERENCE.matcher(value);
+        StringBuilder resolved = new StringBuilder();
+        while (m.find()) {
+            String found = environment.apply(m.group(1));
+            String replacement = found != null ? found : m.group(2) != null ? m.group(2) : "";
+            m.appendReplacement(resolved, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(resolved);
+        return resolved.toString();
+    }
+
+    private static byte[] secretKey(String key, String secret) {
+        if (!secret.startsWith(SECRET_PREFIX)) {
+            throw new IllegalStateException(key + " must start with " + SECRET_PREFIX);
+        }
+        try {
+            return Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(key + ": the part after " + SECRET_PREFIX + " is not base64", e);
+        }
+    }
+
+    private static List<String> list(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,122 @@
+package ap3000.gateway.notify;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.EventJson;
+import ap3000.gateway.event.JournalBatch;
+import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.Pipeline;
+
+/**
+ * Moves accepted events from the journal into the outbox queues of the endpoints that subscribe to them, as the
+ * journal's consumer group {@code notify}. The journal entries are acknowledged only after the queues hold them,
+ * so a crash in between re-reads them (queueing is idempotent). One node at a time fans out, holding a lease in
+ * Redis: a single reader keeps the order of the journal, and a node that dies hands over within the lease.
+ */
+public class WebhookFanOut {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookFanOut.class);
+
+    /** 1 = still ours (renewed), 2 = newly ours, 0 = another node holds it. */
+    private static final String LEASE = """
+            local holder = redis.call('GET', KEYS[1])
+            if holder == ARGV[1] then
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return 1
+            end
+            if not holder then
+              redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+              return 2
+            end
+            return 0
+            """;
+
+    /** What the fan-out needs of a journal entry. */
+    public record Entry(String device, long occurredAtMicros, String type, String eventJson) {
+        static Entry of(Map<String, String> fields) {
+            return new Entry(fields.get("device"), Long.parseLong(fields.get("us")), fields.get("type"),
+                    fields.get("event"));
+        }
+    }
+
+    private final RedisConnection redis;
+    private final JournalReader<Entry> reader;
+    private final WebhookOutbox outbox;
+    private final WebhookEndpoints endpoints;
+    private final WebhookWorkers workers;
+    private final String leaseKey;
+    private final String node;
+    private final long leaseMillis;
+    private boolean leader;
+
+    public WebhookFanOut(RedisConnection redis, String stream, String prefix, String node, int batchSize,
+                         Duration flushInterval, Duration lease, WebhookOutbox outbox, WebhookEndpoints endpoints,
+                         WebhookWorkers workers) {
+        this.redis = redis;
+        // entries another node left unfinished are taken over with the lease, not after an idle time
+        this.reader = new JournalReader<>(redis, stream, "notify", node, batchSize, flushInterval, lease,
+                Entry::of);
+        this.outbox = outbox;
+        this.endpoints = endpoints;
+        this.workers = workers;
+        this.leaseKey = prefix + "fan-out:lease";
+        this.node = node;
+        this.leaseMillis = lease.toMillis();
+    }
+
+    /** The next journal entries to fan out; empty (after a pause) while another node holds the lease. */
+    public JournalBatch<Entry> next() throws InterruptedException {
+        long held = (Long) redis.client().eval(LEASE, List.of(leaseKey), List.of(node, Long.toString(leaseMillis)));
+        if (held == 0) {
+            leader = false;
+            Thread.sleep(Math.min(1000, leaseMillis / 3));
+            return JournalBatch.empty();
+        }
+        if (held == 2 || !leader) {
+            LOG.info("This node now fans out webhook events (lease {})", leaseKey);
+            reader.takeOver();
+            leader = true;
+        }
+        return reader.next();
+    }
+
+    /** Queues each entry for every endpoint that subscribes to its type, in one round trip. */
+    public void fanOut(JournalBatch<Entry> batch) {
+        int queued = 0;
+        try (Pipeline pipeline = redis.client().pipelined()) {
+            for (Entry entry : batch.entries()) {
+                String body = null;
+                for (WebhookEndpoint endpoint : endpoints.all()) {
+                    if (endpoint.subscribes(entry.type())) {
+                        if (body == null) {
+                            DeviceEvent event = EventJson.read(entry.eventJson());
+                            body = WebhookPayload.of(event);
+                        }
+                        outbox.enqueue(pipeline, endpoint.name(), entry.device(), entry.occurredAtMicros(), body);
+                        queued++;
+                    }
+                }
+            }
+            RedisConnection.syncOrThrow(pipeline);
+        }
+        if (queued > 0) {
+            workers.wakeUp();
+        }
+    }
+
+    public void ack(JournalBatch<Entry> batch) {
+        reader.ack(batch);
+    }
+
+    /** Journal entries not yet fanned out. */
+    public long backlog() {
+        return reader.backlog();
+    }
+}

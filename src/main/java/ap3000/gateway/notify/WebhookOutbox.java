@@ -1,0 +1,257 @@
+package ap3000.gateway.notify;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import ap3000.gateway.event.EventJson;
+import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.params.ZRangeParams;
+import redis.clients.jedis.resps.Tuple;
+
+/**
+ * The durable outbox in Redis. Per endpoint E (keys share the hash tag {E}, so each script runs in one slot):
+ * <ul>
+ *   <li>{@code queue:{device}}: sorted set of the payloads still owed to E for one device, scored by when each
+ *       event happened (microseconds): the head is always the device's oldest undelivered event;</li>
+ *   <li>{@code ready}: sorted set of the devices with something queued, scored by the millisecond from which a
+ *       worker may take the device: now, a future retry time, or the end of a worker's lease. A worker leases
+ *       a device, delivers its queue head first, and only then the next: events of one device reach E in order,
+ *       different devices go in parallel, on any node;</li>
+ *   <li>{@code tries}: retry rounds and HTTP attempts per event; {@code disabled}: why E was switched off
+ *       (it answered 410).</li>
+ * </ul>
+ * An event leaves its queue only when delivered or written to the dead letters ({dead-letters} keys).
+ */
+public class WebhookOutbox {
+
+    /** The device whose turn came first, leased until ARGV[2]; nil when no device is due. */
+    private static final String CLAIM = """
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
+            if #due == 0 then return false end
+            redis.call('ZADD', KEYS[1], ARGV[2], due[1])
+            return due[1]
+            """;
+
+    /** A device whose queue is empty leaves the ready set; otherwise it is due again at ARGV[2]. */
+    private static final String RELEASE = """
+            if redis.call('ZCARD', KEYS[2]) == 0 then
+              redis.call('ZREM', KEYS[1], ARGV[1])
+            else
+              redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+            end
+            return 1
+            """;
+
+    /** One queued payload and its score (when it happened, in microseconds). */
+    public record Queued(String body, long occurredAtMicros) {
+    }
+
+    private final RedisConnection redis;
+    private final String prefix;
+    private final long leaseMillis;
+    private final long attemptsTtlSeconds;
+    private final Clock clock;
+
+    public WebhookOutbox(RedisConnection redis, String prefix, Duration lease, Duration attemptsTtl, Clock clock) {
+        this.redis = redis;
+        this.prefix = prefix;
+        this.leaseMillis = lease.toMillis();
+        this.attemptsTtlSeconds = attemptsTtl.toSeconds();
+        this.clock = clock;
+    }
+
+    /**
+     * Queues a payload for an endpoint, in the fan-out's pipeline. Adding the same payload again changes nothing,
+     * so a fan-out batch read twice after a crash queues each event once. A device already in the ready set keeps
+     * its time (a lease, a retry wait).
+     */
+    public void enqueue(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
+        pipeline.zadd(queueKey(endpoint, device), occurredAtMicros, body);
+        pipeline.zadd(readyKey(endpoint), clock.millis(), device, ZAddParams.zAddParams().nx());
+    }
+
+    /** Leases the device whose turn came first; empty when none is due. */
+    public Optional<String> claim(String endpoint) {
+        long now = clock.millis();
+        Object device = redis.client().eval(CLAIM, List.of(readyKey(endpoint)),
+                List.of(Long.toString(now), Long.toString(now + leaseMillis)));
+        return Optional.ofNullable((String) device);
+    }
+
+    public Optional<Queued> head(String endpoint, String device) {
+        List<Tuple> head = redis.client().zrangeWithScores(queueKey(endpoint, device), 0, 0);
+        return head.isEmpty() ? Optional.empty()
+                : Optional.of(new Queued(head.get(0).getElement(), (long) head.get(0).getScore()));
+    }
+
+    /** The worker is done with the device for now: due again at once if more is queued. */
+    public void release(String endpoint, String device) {
+        redis.client().eval(RELEASE, List.of(readyKey(endpoint), queueKey(endpoint, device)),
+                List.of(device, Long.toString(clock.millis())));
+    }
+
+    /** The device's head waits until then, and everything queued behind it with it. */
+    public void retryAt(String endpoint, String device, long dueMillis) {
+        redis.client().zadd(readyKey(endpoint), dueMillis, device);
+    }
+
+    public void delivered(String endpoint, String device, String eventId, String body) {
+        try (Pipeline p = redis.client().pipelined()) {
+            p.zrem(queueKey(endpoint, device), body);
+            p.hdel(triesKey(endpoint), eventId, eventId + ":attempts");
+            RedisConnection.syncOrThrow(p);
+        }
+    }
+
+    /** Starts the next retry round of an event; returns its number (1 for the first retry). */
+    public long nextRound(String endpoint, String eventId) {
+        return redis.client().hincrBy(triesKey(endpoint), eventId, 1);
+    }
+
+    /** Counts one HTTP request made for an event. */
+    public void countAttempt(Pipeline pipeline, String endpoint, String eventId) {
+        pipeline.hincrBy(triesKey(endpoint), eventId + ":attempts", 1);
+    }
+
+    public long attempts(String endpoint, String eventId) {
+        String value = redis.client().hget(triesKey(endpoint), eventId + ":attempts");
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    /**
+     * Moves the device's head to the dead letters: written there first, then taken from the queue, so that a
+     * crash in between leaves it in both places (sent again, same event_id) rather than in neither.
+     */
+    public void deadLetter(DeadLetter letter, String device) {
+        try (Pipeline p = redis.client().pipelined()) {
+            p.hset(deadLettersKey(), letter.id(), EventJson.writeValue(letter));
+            p.zadd(deadLetterIndexKey(), letter.deadLetteredAtMillis(), letter.id());
+            RedisConnection.syncOrThrow(p);
+        }
+        delivered(letter.endpoint(), device, letter.eventId(), letter.body());
+    }
+
+    public Optional<DeadLetter> deadLetter(String id) {
+        return Optional.ofNullable(redis.client().hget(deadLettersKey(), id))
+                .map(json -> EventJson.readValue(json, DeadLetter.class));
+    }
+
+    /** Dead letters between two times (milliseconds), oldest first, one page of them. */
+    public List<DeadLetter> deadLetters(long fromMillis, long toMillis, int offset, int count) {
+        List<String> ids = redis.client().zrangeByScore(deadLetterIndexKey(), fromMillis, toMillis, offset, count);
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<DeadLetter> letters = new ArrayList<>(ids.size());
+        for (String json : redis.client().hmget(deadLettersKey(), ids.toArray(new String[0]))) {
+            if (json != null) {
+                letters.add(EventJson.readValue(json, DeadLetter.class));
+            }
+        }
+        return letters;
+    }
+
+    public long deadLetterCount() {
+        return redis.client().zcard(deadLetterIndexKey());
+    }
+
+    /**
+     * Queues a dead letter again, in its place in the device's order, with a fresh retry count, and removes it
+     * from the dead letters. Returns false when the endpoint no longer exists or the dead letter is gone.
+     */
+    public boolean replay(DeadLetter letter) {
+        try (Pipeline p = redis.client().pipelined()) {
+            p.hdel(triesKey(letter.endpoint()), letter.eventId(), letter.eventId() + ":attempts");
+            enqueue(p, letter.endpoint(), letter.deviceId(), letter.occurredAtMicros(), letter.body());
+            RedisConnection.syncOrThrow(p);
+        }
+        return delete(letter.id());
+    }
+
+    public boolean delete(String id) {
+        try (Pipeline p = redis.client().pipelined()) {
+            Response<Long> removed = p.hdel(deadLettersKey(), id);
+            p.zrem(deadLetterIndexKey(), id);
+            RedisConnection.syncOrThrow(p);
+            return removed.get() > 0;
+        }
+    }
+
+    /** Appends one HTTP attempt to the event's attempt log, in the caller's pipeline. */
+    public void logAttempt(Pipeline pipeline, String eventId, String attemptJson) {
+        String key = attemptsKey(eventId);
+        pipeline.rpush(key, attemptJson);
+        pipeline.expire(key, attemptsTtlSeconds);
+    }
+
+    public List<String> attemptLog(String eventId) {
+        return redis.client().lrange(attemptsKey(eventId), 0, -1);
+    }
+
+    /** Switches an endpoint off on every node until an operator enables it again; its events stay queued. */
+    public void disable(String endpoint, String reason) {
+        redis.client().set(disabledKey(endpoint), reason);
+    }
+
+    public void enable(String endpoint) {
+        redis.client().del(disabledKey(endpoint));
+    }
+
+    public Optional<String> disabledReason(String endpoint) {
+        return Optional.ofNullable(redis.client().get(disabledKey(endpoint)));
+    }
+
+    /** Devices with something queued for the endpoint, and how many events that is (one round trip per 1,000). */
+    public Map<String, Long> depth(String endpoint) {
+        List<String> devices = redis.client().zrange(readyKey(endpoint), ZRangeParams.zrangeParams(0, -1));
+        long events = 0;
+        for (int from = 0; from < devices.size(); from += 1000) {
+            List<Response<Long>> sizes = new ArrayList<>();
+            try (Pipeline p = redis.client().pipelined()) {
+                for (String device : devices.subList(from, Math.min(devices.size(), from + 1000))) {
+                    sizes.add(p.zcard(queueKey(endpoint, device)));
+                }
+                RedisConnection.syncOrThrow(p);
+            }
+            for (Response<Long> size : sizes) {
+                events += size.get();
+            }
+        }
+        return Map.of("devices", (long) devices.size(), "events", events);
+    }
+
+    private String readyKey(String endpoint) {
+        return prefix + "{" + endpoint + "}:ready";
+    }
+
+    private String queueKey(String endpoint, String device) {
+        return prefix + "{" + endpoint + "}:queue:" + device;
+    }
+
+    private String triesKey(String endpoint) {
+        return prefix + "{" + endpoint + "}:tries";
+    }
+
+    private String disabledKey(String endpoint) {
+        return prefix + "{" + endpoint + "}:disabled";
+    }
+
+    private String deadLettersKey() {
+        return prefix + "{dead-letters}:entries";
+    }
+
+    private String deadLetterIndexKey() {
+        return prefix + "{dead-letters}:index";
+    }
+
+    private String attemptsKey(String eventId) {
+        return prefix + "attempts:" + eventId;
+    }
+}

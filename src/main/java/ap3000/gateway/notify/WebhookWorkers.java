@@ -1,0 +1,200 @@
+package ap3000.gateway.notify;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Route;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ap3000.gateway.notify.WebhookDelivery.Outcome;
+
+/**
+ * The threads that deliver the outbox: {@code threadsPerEndpoint} per endpoint on every node. A worker leases a
+ * due device, sends its oldest queued event through the endpoint's delivery route, and goes on with the device's
+ * next event only once that one is delivered or dead-lettered; otherwise the route has set the device's next
+ * turn (a retry round, a circuit pause) and the worker looks for another device. Workers stop before the routes
+ * on shutdown: the event in hand is finished or stays queued, never half-done.
+ */
+public class WebhookWorkers extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookWorkers.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Events of one device delivered per lease before the device goes back in line, so that others get a turn. */
+    private static final int EVENTS_PER_TURN = 100;
+
+    private final CamelContext context;
+    private final WebhookEndpoints endpoints;
+    private final WebhookOutbox outbox;
+    private final int threadsPerEndpoint;
+    private final Duration pollInterval;
+    private final Duration stopWait;
+    private final Object wakeUp = new Object();
+    private final List<Thread> threads = new ArrayList<>();
+    private ProducerTemplate template;
+    private volatile boolean running;
+
+    public WebhookWorkers(CamelContext context, WebhookEndpoints endpoints, WebhookOutbox outbox,
+                          int threadsPerEndpoint, Duration pollInterval, Duration stopWait) {
+        this.context = context;
+        this.endpoints = endpoints;
+        this.outbox = outbox;
+        this.threadsPerEndpoint = threadsPerEndpoint;
+        this.pollInterval = pollInterval;
+        this.stopWait = stopWait;
+    }
+
+    /** Something was queued on this node: idle workers look now instead of at their next poll. */
+    public void wakeUp() {
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    /** The endpoint's circuit breaker state (CLOSED, OPEN, HALF_OPEN, ...), or UNKNOWN before its route exists. */
+    public String circuitState(String endpoint) {
+        Route route = context.getRoute(WebhookEndpoints.routeId(endpoint));
+        if (route == null) {
+            return "UNKNOWN";
+        }
+        // Camel prefixes the ids of nodes in routes made from a template, so the breaker is found by its type
+        return route.filter("*").stream().filter(ResilienceProcessor.class::isInstance)
+                .map(p -> ((ResilienceProcessor) p).getCircuitBreakerState()).findFirst().orElse("UNKNOWN");
+    }
+
+    @Override
+    protected void doStart() {
+        template = context.createProducerTemplate();
+        running = true;
+        for (WebhookEndpoint endpoint : endpoints.all()) {
+            for (int i = 0; i < threadsPerEndpoint; i++) {
+                Thread thread = new Thread(() -> work(endpoint.name()), "webhook-" + endpoint.name() + "-" + i);
+                threads.add(thread);
+                thread.start();
+            }
+        }
+    }
+
+    /**
+     * Lets every worker finish the event in hand (up to {@code stopWait}), then interrupts the rest: an
+     * interrupted delivery was not acknowledged, so its event is still queued and is sent again later.
+     */
+    public void stopWorkers() throws InterruptedException {
+        running = false;
+        wakeUp();
+        long deadline = System.nanoTime() + stopWait.toNanos();
+        for (Thread thread : threads) {
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+        for (Thread thread : threads) {
+            if (thread.isAlive()) {
+                thread.interrupt();
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+        }
+        threads.clear();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        stopWorkers();
+        if (template != null) {
+            template.stop();
+        }
+    }
+
+    private void work(String endpoint) {
+        while (running) {
+            try {
+                Optional<String> device = isHeld(endpoint) ? Optional.empty() : outbox.claim(endpoint);
+                if (device.isEmpty()) {
+                    idle();
+                } else {
+                    deliver(endpoint, device.get());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // Redis unreachable, most likely: leased devices come back when their lease ends
+                LOG.warn("Webhook worker for '{}': {}", endpoint, e.toString());
+                try {
+                    idle();
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A disabled endpoint or an open circuit: no device is taken until that changes. */
+    private boolean isHeld(String endpoint) {
+        return "OPEN".equals(circuitState(endpoint)) || outbox.disabledReason(endpoint).isPresent();
+    }
+
+    private void idle() throws InterruptedException {
+        synchronized (wakeUp) {
+            if (running) {
+                wakeUp.wait(pollInterval.toMillis());
+            }
+        }
+    }
+
+    private void deliver(String endpoint, String device) throws InterruptedException {
+        for (int sent = 0; sent < EVENTS_PER_TURN; sent++) {
+            Optional<WebhookOutbox.Queued> head = outbox.head(endpoint, device);
+            if (head.isEmpty() || !running) {
+                break;
+            }
+            Exchange exchange = exchange(endpoint, device, head.get());
+            template.send("direct:webhook-deliver", exchange);
+            Outcome outcome = exchange.getProperty(WebhookDelivery.OUTCOME, Outcome.class);
+            if (outcome == null) {
+                // the route could not even record a result (Redis down): the event stays queued, the lease
+                // runs out and the device is taken again
+                LOG.warn("Webhook delivery to '{}' for device {} ended without a result: {}", endpoint, device,
+                        exchange.getException() == null ? "stopped" : exchange.getException().toString());
+                if (!running) {
+                    // stopping: the device's turn is free again at once for the next node or the next start
+                    outbox.release(endpoint, device);
+                }
+                return;
+            }
+            if (!outcome.moveOn()) {
+                return;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+        outbox.release(endpoint, device);
+    }
+
+    private Exchange exchange(String endpoint, String device, WebhookOutbox.Queued queued) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(queued.body());
+        } catch (Exception e) {
+            throw new IllegalStateException("outbox entry is not JSON: " + queued.body(), e);
+        }
+        Exchange exchange = new DefaultExchange(context);
+        exchange.setProperty(WebhookDelivery.ENDPOINT, endpoint);
+        exchange.setProperty(WebhookDelivery.DEVICE, device);
+        exchange.setProperty(WebhookDelivery.BODY, queued.body());
+        exchange.setProperty(WebhookDelivery.EVENT_ID, body.path("event_id").asText());
+        exchange.setProperty(WebhookDelivery.EVENT_TYPE, body.path("event_type").asText());
+        exchange.setProperty(WebhookDelivery.OCCURRED_US, queued.occurredAtMicros());
+        return exchange;
+    }
+}

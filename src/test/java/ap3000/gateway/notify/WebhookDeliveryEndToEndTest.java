@@ -1,0 +1,363 @@
+package ap3000.gateway.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.standardwebhooks.Webhook;
+
+import ap3000.gateway.Http;
+import ap3000.gateway.RunningGateway;
+import ap3000.gateway.device.DeviceSocket;
+import ap3000.gateway.device.TestFrames;
+import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.notify.WebhookReceiver.Answer;
+import ap3000.gateway.notify.WebhookReceiver.Request;
+
+/** Webhooks from device frames over TCP to a real HTTP receiver, through the real gateway. */
+class WebhookDeliveryEndToEndTest {
+
+    private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private static final String OLD_SECRET = "whsec_dGhlIG9sZCBzZWNyZXQgb2YgdGhlIHJlY2VpdmVy";
+    private static final String KEY = "api-key-1";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private WebhookReceiver receiver;
+    private RunningGateway gateway;
+    private final List<DeviceSocket> devices = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (DeviceSocket device : devices) {
+            device.close();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+    }
+
+    @Test
+    void should_deliver_the_contract_payload_signed_with_standard_webhooks_headers() throws Exception {
+        receiver = new WebhookReceiver();
+        gateway = start(Map.of("notify.endpoints.sink.secret", SECRET + "," + OLD_SECRET,
+                "notify.endpoints.sink.api-key", "k-123"));
+        online(0x04A228CD);
+        Request register = await().atMost(WAIT).until(() -> first("device_register"), r -> r != null);
+
+        assertThat(register.json()).containsOnlyKeys("event_id", "event_type", "device_id", "timestamp", "data")
+                .containsEntry("device_id", "04A228CD");
+        assertThat(register.header("Content-Type")).startsWith("application/json");
+        assertThat(register.header("Idempotency-Key")).isEqualTo(register.eventId());
+        assertThat(register.header("webhook-id")).isEqualTo(register.eventId());
+        assertThat(register.header("X-API-Key")).isEqualTo("k-123");
+        assertThat(register.header("webhook-signature").split(" ")).hasSize(2);
+        // the reference library accepts it with the new secret and, during rotation, with the old one
+        new Webhook(SECRET).verify(register.body(), register.headers());
+        new Webhook(OLD_SECRET).verify(register.body(), register.headers());
+    }
+
+    @Test
+    void should_retry_a_500_and_log_every_attempt() throws Exception {
+        receiver = new WebhookReceiver();
+        AtomicInteger failures = new AtomicInteger();
+        receiver.answer(r -> r.eventType().equals("device_register") && failures.getAndIncrement() < 2
+                ? Answer.status(500) : Answer.status(200));
+        gateway = start(Map.of());
+        online(0x04A20001);
+
+        Request delivered = await().atMost(WAIT).until(() -> first("device_register"), r -> r != null);
+        assertThat(receiver.received().stream().filter(r -> r.eventId().equals(delivered.eventId())))
+                .extracting(Request::status).containsExactly(500, 500, 200);
+        Map<String, Object> attempts = await().atMost(WAIT).until(() -> Http.get(gateway.httpPort(),
+                "/api/v1/notifications/" + delivered.eventId() + "/attempts", KEY).data(),
+                d -> d != null && ((List<?>) d.get("attempts")).size() == 3);
+        assertThat(list(attempts, "attempts")).extracting(a -> a.get("status")).containsExactly(500, 500, 200);
+        assertThat(list(attempts, "attempts")).allSatisfy(a -> assertThat(a).containsEntry("endpoint", "sink")
+                .containsKey("latency_ms"));
+    }
+
+    @Test
+    void should_retry_a_request_that_timed_out() throws Exception {
+        receiver = new WebhookReceiver();
+        AtomicInteger calls = new AtomicInteger();
+        receiver.answer(r -> r.eventType().equals("device_register") && calls.getAndIncrement() == 0
+                ? new Answer(200, Map.of(), 1500) : Answer.status(200));
+        gateway = start(Map.of("notify.endpoints.sink.timeout", "300ms"));
+        online(0x04A20002);
+
+        await().atMost(WAIT).until(() -> receiver.accepted().stream()
+                .filter(r -> r.eventType().equals("device_register")).count() == 2);
+        String eventId = first("device_register").eventId();
+        Map<String, Object> attempts = await().atMost(WAIT).until(() -> Http.get(gateway.httpPort(),
+                "/api/v1/notifications/" + eventId + "/attempts", KEY).data(),
+                d -> d != null && ((List<?>) d.get("attempts")).size() == 2);
+        Map<String, Object> timedOut = list(attempts, "attempts").get(0);
+        assertThat(timedOut.get("status")).isNull();
+        assertThat((String) timedOut.get("error")).containsIgnoringCase("timeout");
+        assertThat(list(attempts, "attempts").get(1)).containsEntry("status", 200);
+    }
+
+    @Test
+    void should_disable_an_endpoint_that_answers_410_and_keep_its_events_until_enabled() throws Exception {
+        receiver = new WebhookReceiver();
+        receiver.answer(r -> Answer.status(410));
+        gateway = start(Map.of());
+        online(0x04A20003);
+
+        await().atMost(WAIT).until(() -> endpoint("sink").get("disabled") != null);
+        int requestsWhenDisabled = receiver.received().size();
+        assertThat(requestsWhenDisabled).isEqualTo(1);
+        assertThat((String) endpoint("sink").get("disabled")).startsWith("HTTP 410");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> queued = (Map<String, Object>) endpoint("sink").get("queued");
+        assertThat(((Number) queued.get("events")).intValue()).isEqualTo(2);
+
+        receiver.answer(r -> Answer.status(200));
+        assertThat(Http.post(gateway.httpPort(), "/api/v1/notifications/endpoints/sink/enable", KEY, "").status())
+                .isEqualTo(200);
+        await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);
+        assertThat(receiver.accepted()).extracting(Request::eventType)
+                .containsExactly("device_online", "device_register");
+    }
+
+    @Test
+    void should_wait_as_long_as_retry_after_says() throws Exception {
+        receiver = new WebhookReceiver();
+        AtomicInteger calls = new AtomicInteger();
+        receiver.answer(r -> r.eventType().equals("device_register") && calls.getAndIncrement() == 0
+                ? new Answer(429, Map.of("Retry-After", "2"), 0) : Answer.status(200));
+        gateway = start(Map.of());
+        online(0x04A20004);
+
+        Request delivered = await().atMost(WAIT).until(() -> first("device_register"), r -> r != null);
+        List<Request> tries = receiver.received().stream().filter(r -> r.eventId().equals(delivered.eventId()))
+                .toList();
+        // no quick retries in between, and the second try only after the 2 s asked for
+        assertThat(tries).extracting(Request::status).containsExactly(429, 200);
+        assertThat(tries.get(1).receivedAtMillis() - tries.get(0).receivedAtMillis()).isGreaterThanOrEqualTo(1900);
+    }
+
+    @Test
+    void should_open_the_circuit_while_the_receiver_fails_and_close_it_after_without_losing_events()
+            throws Exception {
+        receiver = new WebhookReceiver();
+        receiver.answer(r -> Answer.status(500));
+        gateway = start(Map.of("notify.circuit.minimum-calls", "4", "notify.circuit.window", "4",
+                "notify.circuit.open-seconds", "2", "notify.circuit.half-open-calls", "1",
+                "notify.retry.schedule", "200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms"));
+        for (int i = 0; i < 5; i++) {
+            online(0x04A21000 + i);
+        }
+        await().atMost(WAIT).until(() -> "OPEN".equals(endpoint("sink").get("circuit")));
+        int whenOpened = receiver.received().size();
+        // while open, no call reaches the receiver: the circuit refuses them and the events stay queued
+        assertThat(receiver.received().size()).isLessThanOrEqualTo(whenOpened + 1);
+
+        receiver.answer(r -> Answer.status(200));
+        await().atMost(WAIT).until(() -> receiver.accepted().stream().map(Request::eventId).distinct().count() == 10);
+        await().atMost(WAIT).until(() -> "CLOSED".equals(endpoint("sink").get("circuit")));
+        assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters", KEY).data())
+                .containsEntry("total", 0);
+    }
+
+    @Test
+    void should_throttle_requests_to_the_endpoint_rate_limit() throws Exception {
+        receiver = new WebhookReceiver();
+        gateway = start(Map.of("notify.endpoints.sink.rate-limit", "5"));
+        for (int i = 0; i < 10; i++) {
+            online(0x04A22000 + i);
+        }
+        await().atMost(WAIT).until(() -> receiver.accepted().size() == 20);
+        List<Long> times = receiver.accepted().stream().map(Request::receivedAtMillis).sorted().toList();
+        for (int i = 0; i + 5 < times.size(); i++) {
+            // any 6 consecutive requests span at least one throttle period (1 s), with a little clock slack
+            assertThat(times.get(i + 5) - times.get(i)).isGreaterThanOrEqualTo(950);
+        }
+    }
+
+    @Test
+    void should_dead_letter_after_every_round_and_replay_with_the_same_event_id() throws Exception {
+        receiver = new WebhookReceiver();
+        receiver.answer(r -> Answer.status(500));
+        gateway = start(Map.of("notify.endpoints.sink.event-types", "device_register"));
+        online(0x04A20005);
+        online(0x04A20006);
+
+        Map<String, Object> dead = await().atMost(WAIT).until(() -> Http.get(gateway.httpPort(),
+                "/api/v1/notifications/dead-letters?endpoint=sink&type=device_register", KEY).data(),
+                d -> ((Number) d.get("count")).intValue() == 2);
+        Map<String, Object> letter = list(dead, "dead_letters").get(0);
+        // (1 try + 2 quick retries) x (first round + 2 durable rounds)
+        assertThat(letter).containsEntry("endpoint", "sink").containsEntry("last_status", 500)
+                .containsEntry("attempts", 9).containsEntry("response_snippet", "{\"code\":500}");
+        assertThat(receiver.accepted()).isEmpty();
+
+        receiver.answer(r -> Answer.status(200));
+        String id = (String) letter.get("id");
+        assertThat(Http.post(gateway.httpPort(), "/api/v1/notifications/dead-letters/" + id + "/replay", KEY, "")
+                .status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> receiver.accepted().size() == 1);
+        assertThat(receiver.accepted().get(0).eventId()).isEqualTo(letter.get("event_id"));
+
+        Http.Answer all = Http.post(gateway.httpPort(), "/api/v1/notifications/dead-letters/replay?endpoint=sink",
+                KEY, "");
+        assertThat(all.data()).containsEntry("replayed", 1);
+        await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);
+        assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters", KEY).data())
+                .containsEntry("total", 0);
+        assertThat(Http.post(gateway.httpPort(), "/api/v1/notifications/dead-letters/" + id + "/replay", KEY, "")
+                .status()).isEqualTo(404);
+    }
+
+    @Test
+    void should_delete_a_dead_letter_and_refuse_bad_requests() throws Exception {
+        receiver = new WebhookReceiver();
+        receiver.answer(r -> Answer.status(400));
+        gateway = start(Map.of("notify.endpoints.sink.event-types", "device_register",
+                "notify.retry.schedule", "200ms"));
+        online(0x04A20007);
+        Map<String, Object> dead = await().atMost(WAIT).until(() -> Http.get(gateway.httpPort(),
+                "/api/v1/notifications/dead-letters", KEY).data(), d -> ((Number) d.get("count")).intValue() == 1);
+        String id = (String) list(dead, "dead_letters").get(0).get("id");
+
+        assertThat(Http.delete(gateway.httpPort(), "/api/v1/notifications/dead-letters/" + id, KEY).status())
+                .isEqualTo(200);
+        assertThat(Http.delete(gateway.httpPort(), "/api/v1/notifications/dead-letters/" + id, KEY).status())
+                .isEqualTo(404);
+        assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters", null).status())
+                .isEqualTo(401);
+        assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters?limit=0", KEY).status())
+                .isEqualTo(400);
+        assertThat(Http.post(gateway.httpPort(), "/api/v1/notifications/dead-letters/replay", KEY, "").status())
+                .isEqualTo(400);
+        assertThat(Http.post(gateway.httpPort(), "/api/v1/notifications/dead-letters/replay?endpoint=nope", KEY, "")
+                .status()).isEqualTo(400);
+        assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/no-such-event/attempts", KEY).status())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void should_send_each_endpoint_only_the_event_types_it_subscribed_to() throws Exception {
+        receiver = new WebhookReceiver();
+        try (WebhookReceiver billing = new WebhookReceiver()) {
+            gateway = start(Map.of("notify.endpoints", "sink,billing", "notify.endpoints.billing.url", billing.url(),
+                    "notify.endpoints.billing.event-types", "device_register"));
+            DeviceSocket device = online(0x04A20008);
+            device.send(TestFrames.heartbeat(0x04A20008, 2, 0, 0));
+            device.readFrame();
+            await().atMost(WAIT).until(() -> receiver.accepted().size() >= 5);
+            await().atMost(WAIT).until(() -> billing.accepted().size() == 1);
+            assertThat(billing.accepted().get(0).eventType()).isEqualTo("device_register");
+            assertThat(receiver.accepted()).extracting(Request::eventType).contains("device_online",
+                    "device_register", "device_heartbeat", "port_heartbeat");
+        }
+    }
+
+    @Test
+    void should_keep_each_device_in_order_while_devices_proceed_in_parallel() throws Exception {
+        receiver = new WebhookReceiver();
+        int slow = 0x04A23001;
+        // the slow device's first event fails once and every request of it takes 300 ms
+        AtomicInteger firstFailures = new AtomicInteger();
+        receiver.answer(r -> {
+            if (!"04A23001".equals(r.json().get("device_id"))) {
+                return Answer.status(200);
+            }
+            return r.eventType().equals("device_online") && firstFailures.getAndIncrement() == 0
+                    ? new Answer(500, Map.of(), 300) : new Answer(200, Map.of(), 300);
+        });
+        gateway = start(Map.of());
+        DeviceSocket slowDevice = online(slow);
+        for (int i = 2; i < 6; i++) {
+            slowDevice.send(TestFrames.heartbeat(slow, i, 0, i % 2));
+            slowDevice.readFrame();
+        }
+        online(0x04A23002);
+
+        List<String> expected = gateway.journal("04A23001").stream().map(DeviceEvent::eventId).toList();
+        await().atMost(WAIT).until(() -> receiver.accepted().stream()
+                .filter(r -> "04A23001".equals(r.json().get("device_id"))).count() == expected.size());
+        assertThat(receiver.accepted().stream().filter(r -> "04A23001".equals(r.json().get("device_id")))
+                .map(Request::eventId)).containsExactlyElementsOf(expected);
+        // the fast device did not wait for the slow one
+        long fastDone = receiver.accepted().stream().filter(r -> "04A23002".equals(r.json().get("device_id")))
+                .mapToLong(Request::receivedAtMillis).max().orElseThrow();
+        long slowDone = receiver.accepted().stream().filter(r -> "04A23001".equals(r.json().get("device_id")))
+                .mapToLong(Request::receivedAtMillis).max().orElseThrow();
+        assertThat(fastDone).isLessThan(slowDone);
+    }
+
+    @Test
+    void should_deliver_what_was_queued_before_a_restart() throws Exception {
+        receiver = new WebhookReceiver();
+        int port = receiver.port();
+        receiver.close();
+        gateway = start(Map.of("notify.endpoints.sink.url", "http://127.0.0.1:" + port + "/hook",
+                "notify.retry.schedule", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms"));
+        online(0x04A20009).close();
+        devices.clear();
+        await().atMost(WAIT).until(() -> gateway.journal("04A20009").size() == 3);
+        String dataDir = gateway.dataDir().toString();
+        gateway.close();
+
+        receiver = new WebhookReceiver(port);
+        gateway = start(Map.of("gateway.data-dir", dataDir,
+                "notify.endpoints.sink.url", "http://127.0.0.1:" + port + "/hook"));
+        await().atMost(WAIT).until(() -> receiver.accepted().size() == 3);
+        assertThat(receiver.accepted()).extracting(Request::eventType)
+                .containsExactly("device_online", "device_register", "device_offline");
+    }
+
+    private RunningGateway start(Map<String, String> overrides) throws Exception {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("gateway.api.keys", KEY);
+        properties.put("notify.endpoints", "sink");
+        properties.put("notify.endpoints.sink.url", receiver.url());
+        properties.put("notify.endpoints.sink.timeout", "2s");
+        properties.put("notify.retry.delay-ms", "50");
+        properties.put("notify.retry.redeliveries", "2");
+        properties.put("notify.retry.schedule", "300ms,300ms");
+        properties.put("notify.poll-interval", "20ms");
+        properties.put("notify.lease", "10s");
+        // only the circuit breaker test lets the circuit open
+        properties.put("notify.circuit.minimum-calls", "1000");
+        properties.put("notify.circuit.window", "1000");
+        properties.putAll(overrides);
+        return RunningGateway.start(properties);
+    }
+
+    private DeviceSocket online(int physicalId) throws Exception {
+        DeviceSocket socket = new DeviceSocket(gateway.tcpPort());
+        devices.add(socket);
+        socket.send(TestFrames.iccid());
+        socket.send(TestFrames.register(physicalId, 1));
+        socket.readFrame();
+        return socket;
+    }
+
+    private Request first(String type) {
+        return receiver.accepted().stream().filter(r -> r.eventType().equals(type)).findFirst().orElse(null);
+    }
+
+    private Map<String, Object> endpoint(String name) throws Exception {
+        return list(Http.get(gateway.httpPort(), "/api/v1/notifications/endpoints", KEY).data(), "endpoints")
+                .stream().filter(e -> name.equals(e.get("name"))).findFirst().orElseThrow();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Map<String, Object> data, String key) {
+        return (List<Map<String, Object>>) data.get(key);
+    }
+}

@@ -1,0 +1,130 @@
+package ap3000.gateway.notify;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A real HTTP server that receives webhooks on a free port, records every request, and answers as the test says
+ * (status, headers, a delay). The default answer is 200.
+ */
+public final class WebhookReceiver implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One received request and the status it was answered with. */
+    public record Request(long receivedAtMillis, Map<String, List<String>> headers, String body, int status) {
+
+        public Map<String, Object> json() {
+            try {
+                return JSON.readValue(body, new TypeReference<>() { });
+            } catch (IOException e) {
+                throw new IllegalStateException(body, e);
+            }
+        }
+
+        public String eventId() {
+            return (String) json().get("event_id");
+        }
+
+        public String eventType() {
+            return (String) json().get("event_type");
+        }
+
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+
+    /** What to answer. */
+    public record Answer(int status, Map<String, String> headers, long delayMillis) {
+        public static Answer status(int status) {
+            return new Answer(status, Map.of(), 0);
+        }
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(32);
+    private final List<Request> received = new CopyOnWriteArrayList<>();
+    private volatile Function<Request, Answer> answers = request -> Answer.status(200);
+
+    public WebhookReceiver() throws IOException {
+        this(0);
+    }
+
+    public WebhookReceiver(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 256);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port() + "/hook";
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** How the next requests are answered (every request is recorded, whatever the answer). */
+    public WebhookReceiver answer(Function<Request, Answer> answers) {
+        this.answers = answers;
+        return this;
+    }
+
+    public List<Request> received() {
+        return new ArrayList<>(received);
+    }
+
+    /** Requests answered 2xx. */
+    public List<Request> accepted() {
+        return received.stream().filter(r -> r.status() >= 200 && r.status() < 300).toList();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Request request = new Request(System.currentTimeMillis(), Map.copyOf(exchange.getRequestHeaders()), body, 0);
+        Answer answer = answers.apply(request);
+        received.add(new Request(request.receivedAtMillis(), request.headers(), body, answer.status()));
+        if (answer.delayMillis() > 0) {
+            try {
+                Thread.sleep(answer.delayMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+        byte[] reply = ("{\"code\":" + answer.status() + "}").getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(answer.status(), reply.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(reply);
+        } catch (IOException e) {
+            // the gateway gave up waiting (timeout test): nothing to answer to
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
