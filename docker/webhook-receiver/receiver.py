@@ -1,18 +1,40 @@
-"""A sample webhook receiver for docker compose: logs each event and deduplicates on event_id.
+"""A sample webhook receiver for docker compose: verifies the signature, logs each event, deduplicates on event_id.
 
 POST /api/iot/callback with the gateway's JSON envelope; answers with the contract's
-{code, message, data} body. Standard library only.
+{code, message, data} body. With WEBHOOK_SECRET (whsec_<base64>) set, requests whose Standard Webhooks
+signature does not match, or whose timestamp is more than 5 minutes off, are refused with 401.
+Standard library only.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 seen = set()
+SECRET = os.environ.get("WEBHOOK_SECRET", "")
+TOLERANCE_SECONDS = 300
+
+
+def signature_ok(headers, body):
+    """Standard Webhooks: v1,base64(HMAC-SHA256(key, id.timestamp.body)); any one of the listed signatures."""
+    msg_id, timestamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
+    if not msg_id or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
+        return False
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    expected = base64.b64encode(
+        hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(s.removeprefix("v1,"), expected)
+               for s in headers.get("webhook-signature", "").split(" ") if s.startswith("v1,"))
 
 
 class Receiver(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if SECRET and not signature_ok(self.headers, body):
+            return self.answer(401, "bad signature", None)
         try:
             event = json.loads(body)
         except ValueError:

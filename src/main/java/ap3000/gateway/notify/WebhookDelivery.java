@@ -29,6 +29,8 @@ public class WebhookDelivery {
     public static final String EVENT_TYPE = "webhookEventType";
     public static final String OCCURRED_US = "webhookOccurredUs";
     public static final String OUTCOME = "webhookOutcome";
+    /** After a delivery or a dead letter: the device's next queued event, absent when there is none. */
+    public static final String NEXT = "webhookNext";
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookDelivery.class);
     private static final int SNIPPET_LENGTH = 200;
@@ -118,8 +120,8 @@ public class WebhookDelivery {
 
     public void delivered(Exchange exchange) {
         String endpoint = exchange.getProperty(ENDPOINT, String.class);
-        outbox.delivered(endpoint, exchange.getProperty(DEVICE, String.class),
-                exchange.getProperty(EVENT_ID, String.class), exchange.getProperty(BODY, String.class));
+        outbox.done(endpoint, exchange.getProperty(DEVICE, String.class), exchange.getProperty(EVENT_ID, String.class),
+                exchange.getProperty(BODY, String.class)).ifPresent(next -> exchange.setProperty(NEXT, next));
         Stats s = stats(endpoint);
         s.delivered.increment();
         s.latencyMillis.add(Math.max(0, clock.millis() - exchange.getProperty(OCCURRED_US, Long.class) / 1000));
@@ -187,7 +189,7 @@ public class WebhookDelivery {
                 exchange.getProperty(EVENT_TYPE, String.class), device, exchange.getProperty(OCCURRED_US, Long.class),
                 clock.millis(), outbox.attempts(endpoint, eventId), rejected == null ? null : rejected.status(),
                 describe(cause), rejected == null ? null : rejected.responseSnippet(),
-                exchange.getProperty(BODY, String.class)), device);
+                exchange.getProperty(BODY, String.class)), device).ifPresent(next -> exchange.setProperty(NEXT, next));
         stats(endpoint).deadLettered.increment();
         LOG.error("Webhook {} of device {} to '{}' failed after every retry round ({}); moved to the dead letters",
                 eventId, device, endpoint, describe(cause));

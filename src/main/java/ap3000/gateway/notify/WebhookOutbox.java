@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
@@ -13,7 +15,6 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.params.ZRangeParams;
-import redis.clients.jedis.resps.Tuple;
 
 /**
  * The durable outbox in Redis. Per endpoint E (keys share the hash tag {E}, so each script runs in one slot):
@@ -31,12 +32,36 @@ import redis.clients.jedis.resps.Tuple;
  */
 public class WebhookOutbox {
 
-    /** The device whose turn came first, leased until ARGV[2]; nil when no device is due. */
+    /**
+     * Leases the device whose turn came first until ARGV[2] and returns it with its oldest event (payload, score);
+     * a device found with an empty queue leaves the ready set and comes back alone. The queue key is built from
+     * ARGV[3], the endpoint's prefix: it shares the ready set's hash tag, so it lives in the same cluster slot.
+     */
     private static final String CLAIM = """
             local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
             if #due == 0 then return false end
+            local head = redis.call('ZRANGE', ARGV[3] .. due[1], 0, 0, 'WITHSCORES')
+            if #head == 0 then
+              redis.call('ZREM', KEYS[1], due[1])
+              return {due[1]}
+            end
             redis.call('ZADD', KEYS[1], ARGV[2], due[1])
-            return due[1]
+            return {due[1], head[1], head[2]}
+            """;
+
+    /**
+     * The device's head is done (delivered or dead-lettered): it leaves the queue, its retry counts go, and the next
+     * event is returned; with none left the device leaves the ready set (a new event puts it back).
+     */
+    private static final String DONE = """
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            redis.call('HDEL', KEYS[2], ARGV[2], ARGV[2] .. ':attempts')
+            local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+            if #head == 0 then
+              redis.call('ZREM', KEYS[3], ARGV[3])
+              return false
+            end
+            return head
             """;
 
     /** A device whose queue is empty leaves the ready set; otherwise it is due again at ARGV[2]. */
@@ -49,6 +74,15 @@ public class WebhookOutbox {
             return 1
             """;
 
+    private record DisabledCheck(boolean disabled, long atNanos) {
+    }
+
+    private static final long DISABLED_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** A leased device and its oldest queued event; no event when its queue turned out empty. */
+    public record Claimed(String device, Optional<Queued> head) {
+    }
+
     /** One queued payload and its score (when it happened, in microseconds). */
     public record Queued(String body, long occurredAtMicros) {
     }
@@ -58,6 +92,7 @@ public class WebhookOutbox {
     private final long leaseMillis;
     private final long attemptsTtlSeconds;
     private final Clock clock;
+    private final Map<String, DisabledCheck> disabled = new ConcurrentHashMap<>();
 
     public WebhookOutbox(RedisConnection redis, String prefix, Duration lease, Duration attemptsTtl, Clock clock) {
         this.redis = redis;
@@ -77,18 +112,16 @@ public class WebhookOutbox {
         pipeline.zadd(readyKey(endpoint), clock.millis(), device, ZAddParams.zAddParams().nx());
     }
 
-    /** Leases the device whose turn came first; empty when none is due. */
-    public Optional<String> claim(String endpoint) {
+    /** Leases the device whose turn came first, with its oldest event, in one round trip; empty when none is due. */
+    public Optional<Claimed> claim(String endpoint) {
         long now = clock.millis();
-        Object device = redis.client().eval(CLAIM, List.of(readyKey(endpoint)),
-                List.of(Long.toString(now), Long.toString(now + leaseMillis)));
-        return Optional.ofNullable((String) device);
-    }
-
-    public Optional<Queued> head(String endpoint, String device) {
-        List<Tuple> head = redis.client().zrangeWithScores(queueKey(endpoint, device), 0, 0);
-        return head.isEmpty() ? Optional.empty()
-                : Optional.of(new Queued(head.get(0).getElement(), (long) head.get(0).getScore()));
+        Object reply = redis.client().eval(CLAIM, List.of(readyKey(endpoint)),
+                List.of(Long.toString(now), Long.toString(now + leaseMillis), queueKey(endpoint, "")));
+        if (reply == null) {
+            return Optional.empty();
+        }
+        List<?> fields = (List<?>) reply;
+        return Optional.of(new Claimed((String) fields.get(0), queued(fields, 1)));
     }
 
     /** The worker is done with the device for now: due again at once if more is queued. */
@@ -102,12 +135,22 @@ public class WebhookOutbox {
         redis.client().zadd(readyKey(endpoint), dueMillis, device);
     }
 
-    public void delivered(String endpoint, String device, String eventId, String body) {
-        try (Pipeline p = redis.client().pipelined()) {
-            p.zrem(queueKey(endpoint, device), body);
-            p.hdel(triesKey(endpoint), eventId, eventId + ":attempts");
-            RedisConnection.syncOrThrow(p);
+    /**
+     * Takes the device's head out of its queue (delivered, or dead-lettered) and returns the device's next event in
+     * the same round trip; empty when the queue is now empty, and then the device has left the ready set.
+     */
+    public Optional<Queued> done(String endpoint, String device, String eventId, String body) {
+        Object reply = redis.client().eval(DONE,
+                List.of(queueKey(endpoint, device), triesKey(endpoint), readyKey(endpoint)),
+                List.of(body, eventId, device));
+        return reply == null ? Optional.empty() : queued((List<?>) reply, 0);
+    }
+
+    private static Optional<Queued> queued(List<?> fields, int at) {
+        if (fields.size() < at + 2) {
+            return Optional.empty();
         }
+        return Optional.of(new Queued((String) fields.get(at), (long) Double.parseDouble((String) fields.get(at + 1))));
     }
 
     /** Starts the next retry round of an event; returns its number (1 for the first retry). */
@@ -129,13 +172,13 @@ public class WebhookOutbox {
      * Moves the device's head to the dead letters: written there first, then taken from the queue, so that a
      * crash in between leaves it in both places (sent again, same event_id) rather than in neither.
      */
-    public void deadLetter(DeadLetter letter, String device) {
+    public Optional<Queued> deadLetter(DeadLetter letter, String device) {
         try (Pipeline p = redis.client().pipelined()) {
             p.hset(deadLettersKey(), letter.id(), EventJson.writeValue(letter));
             p.zadd(deadLetterIndexKey(), letter.deadLetteredAtMillis(), letter.id());
             RedisConnection.syncOrThrow(p);
         }
-        delivered(letter.endpoint(), device, letter.eventId(), letter.body());
+        return done(letter.endpoint(), device, letter.eventId(), letter.body());
     }
 
     public Optional<DeadLetter> deadLetter(String id) {
@@ -195,13 +238,29 @@ public class WebhookOutbox {
         return redis.client().lrange(attemptsKey(eventId), 0, -1);
     }
 
-    /** Switches an endpoint off on every node until an operator enables it again; its events stay queued. */
+    /**
+     * Switches an endpoint off on every node until an operator enables it again; its events stay queued. This node
+     * knows at once, the others within a second ({@link #isDisabled}).
+     */
     public void disable(String endpoint, String reason) {
         redis.client().set(disabledKey(endpoint), reason);
+        disabled.put(endpoint, new DisabledCheck(true, System.nanoTime()));
     }
 
     public void enable(String endpoint) {
         redis.client().del(disabledKey(endpoint));
+        disabled.put(endpoint, new DisabledCheck(false, System.nanoTime()));
+    }
+
+    /** Whether the endpoint is disabled, read from Redis at most once a second: workers ask before every device. */
+    public boolean isDisabled(String endpoint) {
+        long now = System.nanoTime();
+        DisabledCheck last = disabled.get(endpoint);
+        if (last == null || now - last.atNanos() > DISABLED_CHECK_NANOS) {
+            last = new DisabledCheck(disabledReason(endpoint).isPresent(), now);
+            disabled.put(endpoint, last);
+        }
+        return last.disabled();
     }
 
     public Optional<String> disabledReason(String endpoint) {

@@ -43,6 +43,7 @@ public class WebhookWorkers extends ServiceSupport {
     private final Duration stopWait;
     private final Object wakeUp = new Object();
     private final List<Thread> threads = new ArrayList<>();
+
     private ProducerTemplate template;
     private volatile boolean running;
 
@@ -118,11 +119,12 @@ public class WebhookWorkers extends ServiceSupport {
     private void work(String endpoint) {
         while (running) {
             try {
-                Optional<String> device = isHeld(endpoint) ? Optional.empty() : outbox.claim(endpoint);
-                if (device.isEmpty()) {
+                Optional<WebhookOutbox.Claimed> claimed = isHeld(endpoint) ? Optional.empty()
+                        : outbox.claim(endpoint);
+                if (claimed.isEmpty()) {
                     idle();
-                } else {
-                    deliver(endpoint, device.get());
+                } else if (claimed.get().head().isPresent()) {
+                    deliver(endpoint, claimed.get().device(), claimed.get().head().get());
                 }
             } catch (InterruptedException e) {
                 return;
@@ -140,7 +142,7 @@ public class WebhookWorkers extends ServiceSupport {
 
     /** A disabled endpoint or an open circuit: no device is taken until that changes. */
     private boolean isHeld(String endpoint) {
-        return "OPEN".equals(circuitState(endpoint)) || outbox.disabledReason(endpoint).isPresent();
+        return "OPEN".equals(circuitState(endpoint)) || outbox.isDisabled(endpoint);
     }
 
     private void idle() throws InterruptedException {
@@ -151,13 +153,15 @@ public class WebhookWorkers extends ServiceSupport {
         }
     }
 
-    private void deliver(String endpoint, String device) throws InterruptedException {
+    /** Delivers the device's events oldest first, for one turn; the route's outcome says whether to go on. */
+    private void deliver(String endpoint, String device, WebhookOutbox.Queued head) throws InterruptedException {
+        WebhookOutbox.Queued current = head;
         for (int sent = 0; sent < EVENTS_PER_TURN; sent++) {
-            Optional<WebhookOutbox.Queued> head = outbox.head(endpoint, device);
-            if (head.isEmpty() || !running) {
-                break;
+            if (!running) {
+                outbox.release(endpoint, device);
+                return;
             }
-            Exchange exchange = exchange(endpoint, device, head.get());
+            Exchange exchange = exchange(endpoint, device, current);
             template.send("direct:webhook-deliver", exchange);
             Outcome outcome = exchange.getProperty(WebhookDelivery.OUTCOME, Outcome.class);
             if (outcome == null) {
@@ -171,12 +175,15 @@ public class WebhookWorkers extends ServiceSupport {
                 }
                 return;
             }
-            if (!outcome.moveOn()) {
+            WebhookOutbox.Queued next = exchange.getProperty(WebhookDelivery.NEXT, WebhookOutbox.Queued.class);
+            if (!outcome.moveOn() || next == null) {
+                // a retry set the device's next turn, or its queue is empty and it left the ready set
                 return;
             }
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
+            current = next;
         }
         outbox.release(endpoint, device);
     }
