@@ -117,10 +117,15 @@ public class WebhookWorkers extends ServiceSupport {
     }
 
     private void work(String endpoint) {
+        boolean failing = false;
         while (running) {
             try {
                 Optional<WebhookOutbox.Claimed> claimed = isHeld(endpoint) ? Optional.empty()
                         : outbox.claim(endpoint);
+                if (failing) {
+                    LOG.info("Webhook worker for '{}' reaches Redis again", endpoint);
+                    failing = false;
+                }
                 if (claimed.isEmpty()) {
                     idle();
                 } else if (claimed.get().head().isPresent()) {
@@ -129,8 +134,12 @@ public class WebhookWorkers extends ServiceSupport {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                // Redis unreachable, most likely: leased devices come back when their lease ends
-                LOG.warn("Webhook worker for '{}': {}", endpoint, e.toString());
+                // Redis unreachable, most likely: said once, not at every poll; leased devices come back when
+                // their lease ends
+                if (!failing) {
+                    LOG.warn("Webhook worker for '{}' paused: {}", endpoint, e.toString());
+                    failing = true;
+                }
                 try {
                     idle();
                 } catch (InterruptedException stop) {

@@ -3,6 +3,8 @@ package ap3000.gateway.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +24,7 @@ import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.notify.WebhookReceiver.Answer;
 import ap3000.gateway.notify.WebhookReceiver.Request;
+import redis.embedded.RedisServer;
 
 /** Webhooks from device frames over TCP to a real HTTP receiver, through the real gateway. */
 class WebhookDeliveryEndToEndTest {
@@ -318,6 +321,45 @@ class WebhookDeliveryEndToEndTest {
         await().atMost(WAIT).until(() -> receiver.accepted().size() == 3);
         assertThat(receiver.accepted()).extracting(Request::eventType)
                 .containsExactly("device_online", "device_register", "device_offline");
+    }
+
+    @Test
+    void should_deliver_everything_after_redis_was_down_for_a_while() throws Exception {
+        int redisPort = RunningGateway.freePort();
+        Path dir = Files.createTempDirectory("webhook-redis");
+        RedisServer redis = startRedis(redisPort, dir);
+        try {
+            receiver = new WebhookReceiver();
+            gateway = start(Map.of("gateway.redis.url", "redis://127.0.0.1:" + redisPort,
+                    "gateway.redis.timeout-ms", "300"));
+            int id = 0x04A2000A;
+            DeviceSocket device = online(id);
+            await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);
+
+            redis.stop();
+            device.send(TestFrames.heartbeat(id, 2, 0, 1));
+            device.readFrame(); // answered while Redis is down; its events wait in memory
+            redis = startRedis(redisPort, dir);
+
+            List<String> expected = List.of("device_online", "device_register", "device_heartbeat", "port_heartbeat",
+                    "port_heartbeat");
+            await().atMost(WAIT).until(() -> receiver.accepted().size() >= expected.size());
+            assertThat(receiver.accepted()).extracting(Request::eventType).containsExactlyElementsOf(expected);
+            assertThat(receiver.accepted().stream().map(Request::eventId).distinct()).hasSize(expected.size());
+        } finally {
+            if (gateway != null) {
+                gateway.close();
+                gateway = null;
+            }
+            redis.stop();
+        }
+    }
+
+    private static RedisServer startRedis(int port, Path dir) throws Exception {
+        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                .setting("dir " + dir).setting("appendonly yes").setting("appendfsync always").build();
+        server.start();
+        return server;
     }
 
     private RunningGateway start(Map<String, String> overrides) throws Exception {
