@@ -324,6 +324,26 @@ class WebhookDeliveryEndToEndTest {
     }
 
     @Test
+    void should_finish_the_delivery_in_flight_on_shutdown_and_leave_the_rest_queued() throws Exception {
+        receiver = new WebhookReceiver();
+        receiver.answer(r -> new Answer(200, Map.of(), 1000));
+        gateway = start(Map.of("notify.workers-per-endpoint", "1"));
+        online(0x04A2000B);
+        await().atMost(WAIT).until(() -> receiver.received().size() == 1);
+        String dataDir = gateway.dataDir().toString();
+        gateway.close(); // while the first request waits for its answer
+        gateway = null;
+        // the request in flight was answered and recorded; the second event was not sent, it is still queued
+        assertThat(receiver.accepted()).extracting(Request::eventType).containsExactly("device_online");
+
+        receiver.answer(r -> Answer.status(200));
+        gateway = start(Map.of("gateway.data-dir", dataDir));
+        await().atMost(WAIT).until(() -> receiver.accepted().size() == 3);
+        assertThat(receiver.accepted()).extracting(Request::eventType)
+                .containsExactly("device_online", "device_register", "device_offline");
+    }
+
+    @Test
     void should_deliver_everything_after_redis_was_down_for_a_while() throws Exception {
         int redisPort = RunningGateway.freePort();
         Path dir = Files.createTempDirectory("webhook-redis");
