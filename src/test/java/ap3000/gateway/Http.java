@@ -29,12 +29,7 @@ public final class Http {
     }
 
     public static Answer get(int port, String path, String apiKey) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30)).GET();
-        if (apiKey != null) {
-            request.header("X-API-Key", apiKey);
-        }
-        return answer(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString()));
+        return withoutBody("GET", port, path, apiKey);
     }
 
     public static Answer post(int port, String path, String apiKey, String json)
@@ -48,8 +43,13 @@ public final class Http {
     }
 
     public static Answer delete(int port, String path, String apiKey) throws IOException, InterruptedException {
+        return withoutBody("DELETE", port, path, apiKey);
+    }
+
+    private static Answer withoutBody(String method, int port, String path, String apiKey)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30)).DELETE();
+                .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
         if (apiKey != null) {
             request.header("X-API-Key", apiKey);
         }
