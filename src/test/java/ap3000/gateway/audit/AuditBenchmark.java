@@ -45,6 +45,8 @@ public final class AuditBenchmark {
     private static final String APPEND_FSYNC = System.getProperty("appendfsync", "always");
     /** Threads running the ingress route ({@code -DingressThreads=64}); each waits for its journal write. */
     private static final int INGRESS_THREADS = Integer.getInteger("ingressThreads", 16);
+    /** The audit batch size for part 2 ({@code -DauditBatch=1000}); default: application.properties. */
+    private static final String AUDIT_BATCH = System.getProperty("auditBatch");
 
     private AuditBenchmark() {
     }
@@ -52,7 +54,9 @@ public final class AuditBenchmark {
     public static void main(String[] args) throws Exception {
         System.out.printf(Locale.ROOT, "Audit benchmark, %d cores, %s %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
-        repositoryCost();
+        if (!Boolean.getBoolean("skipPart1")) {
+            repositoryCost();
+        }
         ingressOverhead();
         System.exit(0);
     }
@@ -163,9 +167,13 @@ public final class AuditBenchmark {
     }
 
     private static double run(boolean audit, int connections, int seconds) throws Exception {
-        try (RunningGateway gateway = RunningGateway.start(Map.of("audit.enabled", Boolean.toString(audit),
+        Map<String, String> properties = new java.util.HashMap<>(Map.of("audit.enabled", Boolean.toString(audit),
                 "gateway.redis.appendfsync", APPEND_FSYNC,
-                "camel.component.netty.maximum-pool-size", Integer.toString(INGRESS_THREADS)))) {
+                "camel.component.netty.maximum-pool-size", Integer.toString(INGRESS_THREADS)));
+        if (AUDIT_BATCH != null) {
+            properties.put("audit.batch-size", AUDIT_BATCH);
+        }
+        try (RunningGateway gateway = RunningGateway.start(properties)) {
             long redisPid = Long.parseLong(Files.readString(gateway.dataDir().resolve("redis/redis.pid")).trim());
             long redisCpuBefore = cpuTicks(redisPid);
             long jvmCpuBefore = jvmCpuNanos();
