@@ -10,11 +10,16 @@ import java.util.List;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.util.TimeUtils;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
@@ -40,6 +45,7 @@ import ap3000.gateway.notify.WebhookAttemptLog;
 import ap3000.gateway.notify.WebhookDelivery;
 import ap3000.gateway.notify.WebhookEndpoints;
 import ap3000.gateway.notify.WebhookFanOut;
+import ap3000.gateway.notify.WebhookMetrics;
 import ap3000.gateway.notify.WebhookOutbox;
 import ap3000.gateway.notify.WebhookWorkers;
 import ap3000.gateway.protocol.DnyFrameEncoder;
@@ -142,6 +148,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                                           String nodeId, Clock clock) throws Exception {
         Registry registry = context.getRegistry();
         WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
+        WebhookMetrics metrics = new WebhookMetrics(meterRegistry(registry));
         // Camel makes one webhook-delivery route per endpoint from this source
         registry.bind("webhookEndpoints", endpoints);
         String prefix = required(properties, "notify.prefix");
@@ -169,10 +176,26 @@ public class GatewayConfiguration implements CamelConfiguration {
         WebhookDelivery delivery = new WebhookDelivery(endpoints, outbox,
                 RetrySchedule.parse(required(properties, "notify.retry.schedule"),
                         Double.parseDouble(required(properties, "notify.retry.jitter"))),
-                duration(properties, "notify.retry-after-max"), clock);
+                duration(properties, "notify.retry-after-max"), clock, metrics);
         registry.bind("webhookDelivery", delivery);
-        registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, delivery, clock));
-        context.getManagementStrategy().addEventNotifier(new WebhookAttemptLog(redis, outbox, nodeId));
+        registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, metrics, clock));
+        metrics.watch(endpoints, workers, outbox);
+        context.getManagementStrategy().addEventNotifier(new WebhookAttemptLog(redis, outbox, nodeId, metrics));
+    }
+
+    /**
+     * The one meter registry, served at /observe/metrics: Camel's Prometheus support creates it under this name (or
+     * takes one found there), whichever of the two comes first.
+     */
+    private static MeterRegistry meterRegistry(Registry registry) {
+        MeterRegistry found = registry.lookupByNameAndType(MicrometerConstants.METRICS_REGISTRY_NAME,
+                MeterRegistry.class);
+        if (found != null) {
+            return found;
+        }
+        PrometheusMeterRegistry created = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, created);
+        return created;
     }
 
     /** Durations as Camel writes them: "1s", "500ms", "168h". */

@@ -10,7 +10,7 @@ import org.apache.camel.Header;
 
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.notify.DeadLetter;
-import ap3000.gateway.notify.WebhookDelivery;
+import ap3000.gateway.notify.WebhookMetrics;
 import ap3000.gateway.notify.WebhookEndpoint;
 import ap3000.gateway.notify.WebhookEndpoints;
 import ap3000.gateway.notify.WebhookOutbox;
@@ -27,15 +27,15 @@ public class NotificationsApi {
     private final WebhookEndpoints endpoints;
     private final WebhookOutbox outbox;
     private final WebhookWorkers workers;
-    private final WebhookDelivery delivery;
+    private final WebhookMetrics metrics;
     private final Clock clock;
 
     public NotificationsApi(WebhookEndpoints endpoints, WebhookOutbox outbox, WebhookWorkers workers,
-                            WebhookDelivery delivery, Clock clock) {
+                            WebhookMetrics metrics, Clock clock) {
         this.endpoints = endpoints;
         this.outbox = outbox;
         this.workers = workers;
-        this.delivery = delivery;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -113,7 +113,7 @@ public class NotificationsApi {
             status.put("circuit", workers.circuitState(endpoint.name()));
             status.put("disabled", outbox.disabledReason(endpoint.name()).orElse(null));
             status.put("queued", outbox.depth(endpoint.name()));
-            status.put("since_start", delivery.stats(endpoint.name()).snapshot());
+            status.put("since_start", metrics.snapshot(endpoint.name()));
             list.add(status);
         }
         return ApiResponse.ok(Map.of("endpoints", list, "dead_letters", outbox.deadLetterCount()));

@@ -26,11 +26,13 @@ public class WebhookAttemptLog extends EventNotifierSupport {
     private final RedisConnection redis;
     private final WebhookOutbox outbox;
     private final String node;
+    private final WebhookMetrics metrics;
 
-    public WebhookAttemptLog(RedisConnection redis, WebhookOutbox outbox, String node) {
+    public WebhookAttemptLog(RedisConnection redis, WebhookOutbox outbox, String node, WebhookMetrics metrics) {
         this.redis = redis;
         this.outbox = outbox;
         this.node = node;
+        this.metrics = metrics;
         setIgnoreCamelContextEvents(true);
         setIgnoreRouteEvents(true);
         setIgnoreServiceEvents(true);
@@ -64,6 +66,7 @@ public class WebhookAttemptLog extends EventNotifierSupport {
         attempt.put("latency_ms", sent.getTimeTaken());
         attempt.put("error", exchange.getException() == null ? null : WebhookDelivery.describe(exchange.getException()));
         attempt.put("node", node);
+        metrics.attempt(endpoint, status != null && status >= 200 && status < 300);
         try (Pipeline pipeline = redis.client().pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
             outbox.countAttempt(pipeline, endpoint, eventId);

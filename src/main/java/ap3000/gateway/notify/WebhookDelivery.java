@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -44,35 +41,21 @@ public class WebhookDelivery {
         }
     }
 
-    /** Per endpoint, since start. */
-    public static final class Stats {
-        private final LongAdder delivered = new LongAdder();
-        private final LongAdder retriesScheduled = new LongAdder();
-        private final LongAdder deadLettered = new LongAdder();
-        private final LongAdder latencyMillis = new LongAdder();
-
-        public Map<String, Long> snapshot() {
-            long count = delivered.sum();
-            return Map.of("delivered", count, "retries_scheduled", retriesScheduled.sum(),
-                    "dead_lettered", deadLettered.sum(),
-                    "avg_latency_ms", count == 0 ? 0 : latencyMillis.sum() / count);
-        }
-    }
-
     private final WebhookEndpoints endpoints;
     private final WebhookOutbox outbox;
     private final RetrySchedule schedule;
     private final Duration retryAfterMax;
     private final Clock clock;
-    private final Map<String, Stats> stats = new ConcurrentHashMap<>();
+    private final WebhookMetrics metrics;
 
     public WebhookDelivery(WebhookEndpoints endpoints, WebhookOutbox outbox, RetrySchedule schedule,
-                           Duration retryAfterMax, Clock clock) {
+                           Duration retryAfterMax, Clock clock, WebhookMetrics metrics) {
         this.endpoints = endpoints;
         this.outbox = outbox;
         this.schedule = schedule;
         this.retryAfterMax = retryAfterMax;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** Builds the request afresh for every attempt: a retry must not send the previous attempt's response. */
@@ -122,9 +105,7 @@ public class WebhookDelivery {
         String endpoint = exchange.getProperty(ENDPOINT, String.class);
         outbox.done(endpoint, exchange.getProperty(DEVICE, String.class), exchange.getProperty(EVENT_ID, String.class),
                 exchange.getProperty(BODY, String.class)).ifPresent(next -> exchange.setProperty(NEXT, next));
-        Stats s = stats(endpoint);
-        s.delivered.increment();
-        s.latencyMillis.add(Math.max(0, clock.millis() - exchange.getProperty(OCCURRED_US, Long.class) / 1000));
+        metrics.delivered(endpoint, Math.max(0, clock.millis() - exchange.getProperty(OCCURRED_US, Long.class) / 1000));
         exchange.setProperty(OUTCOME, Outcome.DELIVERED);
     }
 
@@ -166,10 +147,6 @@ public class WebhookDelivery {
         exchange.setProperty(OUTCOME, Outcome.DISABLED);
     }
 
-    public Stats stats(String endpoint) {
-        return stats.computeIfAbsent(endpoint, e -> new Stats());
-    }
-
     private void scheduleRetry(Exchange exchange, Exception cause, Duration requestedWait) {
         String endpoint = exchange.getProperty(ENDPOINT, String.class);
         String device = exchange.getProperty(DEVICE, String.class);
@@ -178,7 +155,7 @@ public class WebhookDelivery {
         var wait = schedule.delay(round).map(d -> requestedWait != null ? requestedWait : d);
         if (wait.isPresent()) {
             outbox.retryAt(endpoint, device, clock.millis() + wait.get().toMillis());
-            stats(endpoint).retriesScheduled.increment();
+            metrics.retried(endpoint);
             LOG.warn("Webhook {} of device {} to '{}' failed ({}); retry round {} in {} s", eventId, device, endpoint,
                     describe(cause), round, wait.get().toSeconds());
             exchange.setProperty(OUTCOME, Outcome.RETRY_SCHEDULED);
@@ -190,7 +167,7 @@ public class WebhookDelivery {
                 clock.millis(), outbox.attempts(endpoint, eventId), rejected == null ? null : rejected.status(),
                 describe(cause), rejected == null ? null : rejected.responseSnippet(),
                 exchange.getProperty(BODY, String.class)), device).ifPresent(next -> exchange.setProperty(NEXT, next));
-        stats(endpoint).deadLettered.increment();
+        metrics.deadLettered(endpoint);
         LOG.error("Webhook {} of device {} to '{}' failed after every retry round ({}); moved to the dead letters",
                 eventId, device, endpoint, describe(cause));
         exchange.setProperty(OUTCOME, Outcome.DEAD_LETTERED);

@@ -89,6 +89,23 @@ class WebhookDeliveryEndToEndTest {
         assertThat(list(attempts, "attempts")).extracting(a -> a.get("status")).containsExactly(500, 500, 200);
         assertThat(list(attempts, "attempts")).allSatisfy(a -> assertThat(a).containsEntry("endpoint", "sink")
                 .containsKey("latency_ms"));
+
+        String metrics = await().atMost(WAIT).until(this::metrics,
+                m -> m.contains("gateway_notifications_delivered_total{endpoint=\"sink\"} 2.0"));
+        assertThat(metrics).contains("gateway_notifications_attempts_total{endpoint=\"sink\",result=\"failure\"} 2.0")
+                .contains("gateway_notifications_attempts_total{endpoint=\"sink\",result=\"success\"} 2.0")
+                .contains("gateway_notifications_latency_seconds_count{endpoint=\"sink\"} 2")
+                .contains("gateway_notifications_circuit_open{endpoint=\"sink\"} 0.0")
+                .contains("gateway_notifications_outbox_depth{endpoint=\"sink\"} 0.0")
+                .contains("gateway_notifications_dead_letters 0.0");
+    }
+
+    private String metrics() throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + gateway.httpPort()
+                        + "/observe/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.body();
     }
 
     @Test
@@ -222,6 +239,8 @@ class WebhookDeliveryEndToEndTest {
                 .containsEntry("total", 0);
         assertThat(Http.post(gateway.httpPort(), "/api/v1/notifications/dead-letters/" + id + "/replay", KEY, "")
                 .status()).isEqualTo(404);
+        assertThat(metrics()).contains("gateway_notifications_dead_lettered_total{endpoint=\"sink\"} 2.0")
+                .contains("gateway_notifications_retried_total{endpoint=\"sink\"} 4.0");
     }
 
     @Test
