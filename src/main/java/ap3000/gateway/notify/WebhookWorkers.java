@@ -3,7 +3,9 @@ package ap3000.gateway.notify;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
@@ -43,6 +45,8 @@ public class WebhookWorkers extends ServiceSupport {
     private final Duration stopWait;
     private final Object wakeUp = new Object();
     private final List<Thread> threads = new ArrayList<>();
+    /** Looked up once per endpoint: workers ask before every device. */
+    private final Map<String, ResilienceProcessor> circuits = new ConcurrentHashMap<>();
 
     private ProducerTemplate template;
     private volatile boolean running;
@@ -66,13 +70,18 @@ public class WebhookWorkers extends ServiceSupport {
 
     /** The endpoint's circuit breaker state (CLOSED, OPEN, HALF_OPEN, ...), or UNKNOWN before its route exists. */
     public String circuitState(String endpoint) {
+        ResilienceProcessor circuit = circuits.computeIfAbsent(endpoint, this::findCircuit);
+        return circuit == null ? "UNKNOWN" : circuit.getCircuitBreakerState();
+    }
+
+    /** Camel prefixes the ids of nodes in routes made from a template, so the breaker is found by its type. */
+    private ResilienceProcessor findCircuit(String endpoint) {
         Route route = context.getRoute(WebhookEndpoints.routeId(endpoint));
         if (route == null) {
-            return "UNKNOWN";
+            return null;
         }
-        // Camel prefixes the ids of nodes in routes made from a template, so the breaker is found by its type
         return route.filter("*").stream().filter(ResilienceProcessor.class::isInstance)
-                .map(p -> ((ResilienceProcessor) p).getCircuitBreakerState()).findFirst().orElse("UNKNOWN");
+                .map(ResilienceProcessor.class::cast).findFirst().orElse(null);
     }
 
     @Override
