@@ -149,7 +149,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
         WebhookMetrics metrics = new WebhookMetrics(meterRegistry(registry));
-        // Camel makes one webhook-delivery route per endpoint from this source
+        // Camel makes one webhook-<name> route per endpoint from the webhook-call template with this source
         registry.bind("webhookEndpoints", endpoints);
         String prefix = required(properties, "notify.prefix");
         WebhookOutbox outbox = new WebhookOutbox(redis, prefix, duration(properties, "notify.lease"),

@@ -12,10 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The steps of the {@code webhook-delivery} route template: what one attempt sends, how an answer is judged, and
- * what becomes of the event afterwards (delivered, retried later, dead-lettered, held while the circuit is open or
- * the endpoint is disabled). The worker that sent the exchange reads {@link #OUTCOME} to know whether it may go on
- * with the device's next event.
+ * The steps of the webhook routes ({@code webhook-deliver} and the {@code webhook-call} template): what one attempt
+ * sends, how an answer is judged, and what becomes of the event afterwards (delivered, retried later,
+ * dead-lettered, held while the endpoint is disabled). The worker that sent the exchange reads {@link #OUTCOME} to
+ * know that a result was recorded, and {@link #NEXT} for the device's next event.
  */
 public class WebhookDelivery {
 
@@ -33,12 +33,7 @@ public class WebhookDelivery {
     private static final int SNIPPET_LENGTH = 200;
 
     public enum Outcome {
-        DELIVERED, DEAD_LETTERED, RETRY_SCHEDULED, DISABLED;
-
-        /** The device's next event may follow at once. */
-        public boolean moveOn() {
-            return this == DELIVERED || this == DEAD_LETTERED;
-        }
+        DELIVERED, DEAD_LETTERED, RETRY_SCHEDULED, DISABLED
     }
 
     private final WebhookEndpoints endpoints;

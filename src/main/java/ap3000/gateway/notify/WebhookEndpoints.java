@@ -90,10 +90,6 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
         return Optional.ofNullable(endpoints.get(name));
     }
 
-    public boolean isEmpty() {
-        return endpoints.isEmpty();
-    }
-
     /** The route of an endpoint: {@code webhook-billing}. */
     public static String routeId(String endpoint) {
         return "webhook-" + endpoint;

@@ -114,9 +114,4 @@ public class WebhookFanOut {
     public void ack(JournalBatch<Entry> batch) {
         reader.ack(batch);
     }
-
-    /** Journal entries not yet fanned out. */
-    public long backlog() {
-        return reader.backlog();
-    }
 }

@@ -27,7 +27,7 @@ import ap3000.gateway.notify.WebhookDelivery.Outcome;
  * The threads that deliver the outbox: {@code threadsPerEndpoint} per endpoint on every node. A worker leases a
  * due device, sends its oldest queued event through the endpoint's delivery route, and goes on with the device's
  * next event only once that one is delivered or dead-lettered; otherwise the route has set the device's next
- * turn (a retry round, a circuit pause) and the worker looks for another device. Workers stop before the routes
+ * turn (a retry round) and the worker looks for another device. Workers stop before the routes
  * on shutdown: the event in hand is finished or stays queued, never half-done.
  */
 public class WebhookWorkers extends ServiceSupport {
@@ -194,8 +194,9 @@ public class WebhookWorkers extends ServiceSupport {
                 return;
             }
             WebhookOutbox.Queued next = exchange.getProperty(WebhookDelivery.NEXT, WebhookOutbox.Queued.class);
-            if (!outcome.moveOn() || next == null) {
-                // a retry set the device's next turn, or its queue is empty and it left the ready set
+            if (next == null) {
+                // a retry set the device's next turn, or its queue is empty and it left the ready set (only a
+                // delivery or a dead letter hands over the next event)
                 return;
             }
             if (Thread.interrupted()) {
