@@ -26,6 +26,7 @@ import ap3000.gateway.api.AuditApi;
 import ap3000.gateway.api.ChargingApi;
 import ap3000.gateway.api.DeviceApi;
 import ap3000.gateway.api.NotificationsApi;
+import ap3000.gateway.api.OpsApi;
 import ap3000.gateway.api.RemoteDevices;
 import ap3000.gateway.audit.AuditEntry;
 import ap3000.gateway.audit.AuditStore;
@@ -48,7 +49,16 @@ import ap3000.gateway.notify.WebhookFanOut;
 import ap3000.gateway.notify.WebhookMetrics;
 import ap3000.gateway.notify.WebhookOutbox;
 import ap3000.gateway.notify.WebhookWorkers;
+import ap3000.gateway.ops.AlertRules;
+import ap3000.gateway.ops.Alerts;
+import ap3000.gateway.ops.AuditLagHealthCheck;
+import ap3000.gateway.ops.DeviceListenerHealthCheck;
+import ap3000.gateway.ops.GatewayMetrics;
+import ap3000.gateway.ops.RedisHealthCheck;
+import ap3000.gateway.ops.StatusPage;
+import ap3000.gateway.ops.WebhookCircuitsHealthCheck;
 import ap3000.gateway.protocol.DnyFrameEncoder;
+import ap3000.gateway.protocol.FrameCounts;
 import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.redis.RedisConnection;
 
@@ -91,11 +101,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         ProtocolErrors protocolErrors = new ProtocolErrors(
                 Long.parseLong(required(properties, "gateway.protocol.error-log-interval-ms")));
         registry.bind("protocolErrors", protocolErrors);
+        FrameCounts frames = new FrameCounts();
+        MeterRegistry meters = meterRegistry(registry);
 
         DeviceRegistry devices = new DeviceRegistry();
         registry.bind("deviceRegistry", devices);
-        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors));
-        registry.bind("frameEncoder", new DnyFrameEncoder());
+        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors, frames));
+        registry.bind("frameEncoder", new DnyFrameEncoder(frames));
         registry.bind("connectionHandler", new DeviceChannelHandlers.ConnectionHandlerFactory(devices, clock,
                 Long.parseLong(required(properties, "gateway.tcp.read-idle-seconds")),
                 Long.parseLong(required(properties, "gateway.tcp.identify-timeout-seconds"))));
@@ -122,14 +134,37 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
-                duration(properties, "audit.ttl.sessions"));
+                duration(properties, "audit.ttl.sessions"), meters);
         registry.bind("auditStore", auditStore);
-        registry.bind("auditReader", new JournalReader<>(redis, required(properties, "gateway.events.stream"), "audit",
-                nodeId, Integer.parseInt(required(properties, "audit.batch-size")),
+        JournalReader<AuditEntry> auditReader = new JournalReader<>(redis,
+                required(properties, "gateway.events.stream"), "audit", nodeId,
+                Integer.parseInt(required(properties, "audit.batch-size")),
                 duration(properties, "audit.flush-interval"), duration(properties, "audit.claim-idle"),
-                AuditEntry::fromJournal));
+                AuditEntry::fromJournal);
+        registry.bind("auditReader", auditReader);
 
-        configureWebhooks(context, properties, redis, nodeId, clock);
+        WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
+        WebhookOutbox outbox = new WebhookOutbox(redis, required(properties, "notify.prefix"),
+                duration(properties, "notify.lease"), duration(properties, "audit.ttl.notifications"), clock);
+        WebhookWorkers workers = configureWebhooks(context, properties, redis, nodeId, clock, endpoints, outbox,
+                meters);
+
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, devices, frames, protocolErrors, journal, downlink,
+                auditReader);
+        registry.bind("gatewayMetrics", gatewayMetrics);
+        Alerts alerts = new Alerts(AlertRules.read(key -> properties.resolveProperty(key).filter(v -> !v.isBlank())),
+                redis, required(properties, "alerts.prefix"), nodeId, clock, meters, endpoints, outbox, workers,
+                gatewayMetrics);
+        registry.bind("alerts", alerts);
+        registry.bind("redisHealthCheck", new RedisHealthCheck(redis));
+        registry.bind("deviceListenerHealthCheck", new DeviceListenerHealthCheck(context, "device-ingress",
+                required(properties, "gateway.tcp.host") + ":" + required(properties, "gateway.tcp.port")));
+        registry.bind("auditLagHealthCheck", new AuditLagHealthCheck(gatewayMetrics,
+                duration(properties, "ops.health.audit-lag-max"),
+                Boolean.parseBoolean(required(properties, "audit.enabled"))));
+        registry.bind("webhookCircuitsHealthCheck", new WebhookCircuitsHealthCheck(endpoints, workers));
+        registry.bind("statusPage", new StatusPage());
+        registry.bind("opsApi", new OpsApi(nodeId, clock, devices, journal, gatewayMetrics, alerts));
 
         registry.bind("apiSupport", new ApiSupport(optional(properties, "gateway.api.keys", "")));
         registry.bind("auditApi", new AuditApi(auditStore, clock));
@@ -143,17 +178,16 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("remoteDevices", remote);
     }
 
-    /** The outbox, its fan-out from the journal, the delivery workers and the beans of the delivery routes. */
-    private static void configureWebhooks(CamelContext context, PropertiesComponent properties, RedisConnection redis,
-                                          String nodeId, Clock clock) throws Exception {
+    /** The outbox's fan-out from the journal, the delivery workers and the beans of the delivery routes. */
+    private static WebhookWorkers configureWebhooks(CamelContext context, PropertiesComponent properties,
+                                                    RedisConnection redis, String nodeId, Clock clock,
+                                                    WebhookEndpoints endpoints, WebhookOutbox outbox,
+                                                    MeterRegistry meters) throws Exception {
         Registry registry = context.getRegistry();
-        WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
-        WebhookMetrics metrics = new WebhookMetrics(meterRegistry(registry));
+        WebhookMetrics metrics = new WebhookMetrics(meters);
         // Camel makes one webhook-<name> route per endpoint from the webhook-call template with this source
         registry.bind("webhookEndpoints", endpoints);
         String prefix = required(properties, "notify.prefix");
-        WebhookOutbox outbox = new WebhookOutbox(redis, prefix, duration(properties, "notify.lease"),
-                duration(properties, "audit.ttl.notifications"), clock);
         registry.bind("webhookOutbox", outbox);
         WebhookWorkers workers = new WebhookWorkers(context, endpoints, outbox,
                 Integer.parseInt(required(properties, "notify.workers-per-endpoint")),
@@ -181,6 +215,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, metrics, clock));
         metrics.watch(endpoints, workers, outbox);
         context.getManagementStrategy().addEventNotifier(new WebhookAttemptLog(redis, outbox, nodeId, metrics));
+        return workers;
     }
 
     /**

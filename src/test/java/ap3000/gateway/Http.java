@@ -16,6 +16,13 @@ public final class Http {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Camel's /observe server answers an HTTP/2 upgrade request badly, so those calls stay on HTTP/1.1. */
+    private static final HttpClient HTTP_1_1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Status and body of a page that is not the API's JSON (/observe/metrics, /observe/health, /). */
+    public record Text(int status, String body) {
+    }
 
     /** Status and parsed JSON body ({@code code}, {@code message}, {@code data}). */
     public record Answer(int status, Map<String, Object> body) {
@@ -30,6 +37,13 @@ public final class Http {
 
     public static Answer get(int port, String path, String apiKey) throws IOException, InterruptedException {
         return withoutBody("GET", port, path, apiKey);
+    }
+
+    public static Text text(int port, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP_1_1.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Text(response.statusCode(), response.body());
     }
 
     public static Answer post(int port, String path, String apiKey, String json)

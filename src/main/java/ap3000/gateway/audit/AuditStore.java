@@ -12,11 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJson;
@@ -55,14 +59,17 @@ public class AuditStore {
     private final long eventsTtlSeconds;
     private final long sessionsTtlSeconds;
     private final long deadLetterTtlSeconds;
-    private final LongAdder writtenBatches = new LongAdder();
-    private final LongAdder writtenEvents = new LongAdder();
-    private final LongAdder writeNanos = new LongAdder();
+    private final Timer writes;
+    private final DistributionSummary batchSizes;
     private final AtomicLong maxWriteNanos = new AtomicLong();
 
     public AuditStore(RedisConnection redis, String prefix, Duration eventsTtl, Duration sessionsTtl,
-                      Duration deadLetterTtl) {
+                      Duration deadLetterTtl, MeterRegistry meters) {
         this.redis = redis;
+        this.writes = Timer.builder("gateway.audit.write").description("one batch written to the audit store")
+                .publishPercentileHistogram().register(meters);
+        this.batchSizes = DistributionSummary.builder("gateway.audit.batch.size").baseUnit("events")
+                .description("events per batch written to the audit store").register(meters);
         this.prefix = prefix;
         this.eventsTtlSeconds = eventsTtl.toSeconds();
         this.sessionsTtlSeconds = sessionsTtl.toSeconds();
@@ -74,9 +81,8 @@ public class AuditStore {
         long start = System.nanoTime();
         write(batch.entries());
         long nanos = System.nanoTime() - start;
-        writtenBatches.increment();
-        writtenEvents.add(batch.size());
-        writeNanos.add(nanos);
+        writes.record(nanos, TimeUnit.NANOSECONDS);
+        batchSizes.record(batch.size());
         maxWriteNanos.accumulateAndGet(nanos, Math::max);
     }
 
@@ -244,16 +250,16 @@ public class AuditStore {
     }
 
     public long writtenBatches() {
-        return writtenBatches.sum();
+        return writes.count();
     }
 
     public long writtenEvents() {
-        return writtenEvents.sum();
+        return (long) batchSizes.totalAmount();
     }
 
     /** Total time spent writing batches, in nanoseconds. */
     public long writeNanos() {
-        return writeNanos.sum();
+        return (long) writes.totalTime(TimeUnit.NANOSECONDS);
     }
 
     public long maxWriteNanos() {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
 
 import ap3000.gateway.protocol.Ap3000FrameDecoder;
+import ap3000.gateway.protocol.FrameCounts;
 import ap3000.gateway.protocol.ProtocolErrors;
 
 /**
@@ -20,14 +21,16 @@ public final class DeviceChannelHandlers {
     /** A new {@link Ap3000FrameDecoder} per connection. */
     public static class FrameDecoderFactory extends DefaultChannelHandlerFactory {
         private final ProtocolErrors errors;
+        private final FrameCounts frames;
 
-        public FrameDecoderFactory(ProtocolErrors errors) {
+        public FrameDecoderFactory(ProtocolErrors errors, FrameCounts frames) {
             this.errors = errors;
+            this.frames = frames;
         }
 
         @Override
         public ChannelHandler newChannelHandler() {
-            return new Ap3000FrameDecoder(errors);
+            return new Ap3000FrameDecoder(errors, frames);
         }
     }
 

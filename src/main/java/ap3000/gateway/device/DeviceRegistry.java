@@ -124,6 +124,20 @@ public class DeviceRegistry {
             return activeOrders.get(port);
         }
 
+        /** Ports charging: reported as charging (status 1 or 5, float charge) or holding an order known here. */
+        public synchronized int chargingPorts() {
+            int charging = 0;
+            int ports = Math.max(portStatus == null ? 0 : portStatus.length,
+                    activeOrders.keySet().stream().mapToInt(Integer::intValue).max().orElse(0));
+            for (int port = 1; port <= ports; port++) {
+                Integer status = portStatus(port);
+                if (activeOrders.containsKey(port) || (status != null && (status == 0x01 || status == 0x05))) {
+                    charging++;
+                }
+            }
+            return charging;
+        }
+
         /** True once the device has sent a 0x21 heartbeat: from then on only 0x21 is answered (vendor FAQ). */
         public synchronized boolean sendsNewHeartbeat() {
             return sendsNewHeartbeat;

@@ -1,6 +1,7 @@
 package ap3000.gateway.device;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -9,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -42,6 +44,10 @@ public class Downlink extends ServiceSupport {
         public NotConnectedException(String deviceId) {
             super("device " + deviceId + " is not connected");
         }
+    }
+
+    /** What the metrics count: a command code and how it ended (acked, timed_out, not_connected). */
+    public record Result(int command, String result) {
     }
 
     private record Key(int physicalId, int messageId, int command) {
@@ -84,6 +90,7 @@ public class Downlink extends ServiceSupport {
     private final Duration minGap;
     private final Map<Key, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
+    private final Map<Result, LongAdder> results = new ConcurrentHashMap<>();
     private Consumer<Outcome> onTimeout = outcome -> { };
     private ScheduledExecutorService scheduler;
 
@@ -106,7 +113,10 @@ public class Downlink extends ServiceSupport {
      * @throws NotConnectedException when the device has no connection here
      */
     public CompletableFuture<Outcome> send(int physicalId, IntFunction<DnyFrame> build, Object context) {
-        requireConnected(physicalId);
+        if (!isConnected(physicalId)) {
+            count(build.apply(0).command(), "not_connected");
+            throw new NotConnectedException(ap3000.gateway.protocol.DeviceIds.format(physicalId));
+        }
         Lane lane = lanes.computeIfAbsent(physicalId, id -> new Lane());
         DnyFrame frame = build.apply(lane.messageId());
         Pending command = new Pending(frame, context);
@@ -123,6 +133,7 @@ public class Downlink extends ServiceSupport {
             return Optional.empty();
         }
         Outcome outcome = new Outcome(command.frame, ack, command.attempts, command.context);
+        count(f.command(), "acked");
         command.result.complete(outcome);
         return Optional.of(outcome);
     }
@@ -133,10 +144,15 @@ public class Downlink extends ServiceSupport {
                 && !device.connection().isClosed();
     }
 
-    private void requireConnected(int physicalId) {
-        if (!isConnected(physicalId)) {
-            throw new NotConnectedException(ap3000.gateway.protocol.DeviceIds.format(physicalId));
-        }
+    /** How the commands sent so far ended, per command code. */
+    public Map<Result, Long> results() {
+        Map<Result, Long> counts = new HashMap<>();
+        results.forEach((result, count) -> counts.put(result, count.sum()));
+        return counts;
+    }
+
+    private void count(int command, String result) {
+        results.computeIfAbsent(new Result(command, result), r -> new LongAdder()).increment();
     }
 
     private void transmit(Lane lane, Pending command) {
@@ -174,6 +190,7 @@ public class Downlink extends ServiceSupport {
         if (pending.remove(key, command)) {
             Outcome outcome = new Outcome(command.frame, null, command.attempts, command.context);
             LOG.warn("No ack for {} after {} attempts", command.frame, command.attempts);
+            count(command.frame.command(), "timed_out");
             command.result.complete(outcome);
             onTimeout.accept(outcome);
         }

@@ -6,8 +6,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +83,7 @@ public class EventJournal extends ServiceSupport {
 
     private final Deque<DeviceEvent> backlog = new ArrayDeque<>();
     private final LongAdder accepted = new LongAdder();
+    private final Map<String, LongAdder> acceptedByType = new ConcurrentHashMap<>();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private Thread writer;
@@ -239,17 +242,28 @@ public class EventJournal extends ServiceSupport {
     }
 
     private boolean count(Append append) {
-        if (append.onceReply == null) {
-            accepted.add(append.batch.events().size());
+        List<DeviceEvent> events = append.batch.events();
+        if (append.onceReply == null || Long.valueOf(1).equals(append.onceReply.get())) {
+            countAccepted(events);
             return true;
         }
-        if (Long.valueOf(1).equals(append.onceReply.get())) {
-            accepted.add(append.batch.events().size());
-            return true;
-        }
-        accepted.add(append.batch.alwaysCount());
+        countAccepted(events.subList(0, append.batch.alwaysCount()));
         duplicates.increment();
         return false;
+    }
+
+    private void countAccepted(List<DeviceEvent> events) {
+        accepted.add(events.size());
+        for (DeviceEvent event : events) {
+            acceptedByType.computeIfAbsent(event.eventType(), type -> new LongAdder()).increment();
+        }
+    }
+
+    /** Events written to the journal, by event type (the types seen so far). */
+    public Map<String, Long> acceptedByType() {
+        Map<String, Long> counts = new TreeMap<>();
+        acceptedByType.forEach((type, count) -> counts.put(type, count.sum()));
+        return counts;
     }
 
     /**
@@ -304,7 +318,7 @@ public class EventJournal extends ServiceSupport {
             append(pipeline, pending);
             RedisConnection.syncOrThrow(pipeline);
         }
-        accepted.add(pending.size());
+        countAccepted(pending);
         synchronized (backlog) {
             // only this thread takes from the backlog; it grew at its end or lost its oldest meanwhile
             for (DeviceEvent written : pending) {

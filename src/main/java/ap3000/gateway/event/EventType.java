@@ -33,7 +33,10 @@ public enum EventType {
     ALARM,
     PORT_PUSH,
     COMMAND_ACK,
-    UNKNOWN_FRAME;
+    UNKNOWN_FRAME,
+    // the gateway's own operations (README "Operations"): sent only to the endpoints named in alerts.endpoints
+    ALERT_FIRING,
+    ALERT_RESOLVED;
 
     /** The name on the wire: {@code device_online}. */
     public String wireName() {

@@ -69,9 +69,22 @@ public class WebhookMetrics {
         snapshot.put("delivered", (long) counter("gateway.notifications.delivered", endpoint).count());
         snapshot.put("retries_scheduled", (long) counter("gateway.notifications.retried", endpoint).count());
         snapshot.put("dead_lettered", (long) counter("gateway.notifications.dead_lettered", endpoint).count());
+        long succeeded = attempts(endpoint, "success");
+        long failed = attempts(endpoint, "failure");
+        snapshot.put("attempts_succeeded", succeeded);
+        snapshot.put("attempts_failed", failed);
+        snapshot.put("success_rate", succeeded + failed == 0 ? null
+                : Math.round(1000.0 * succeeded / (succeeded + failed)) / 10.0);
         Timer latency = registry.find("gateway.notifications.latency").tag("endpoint", endpoint).timer();
         snapshot.put("avg_latency_ms", latency == null ? 0 : Math.round(latency.mean(TimeUnit.MILLISECONDS)));
+        snapshot.put("max_latency_ms", latency == null ? 0 : Math.round(latency.max(TimeUnit.MILLISECONDS)));
         return snapshot;
+    }
+
+    private long attempts(String endpoint, String result) {
+        Counter counter = registry.find("gateway.notifications.attempts").tag("endpoint", endpoint)
+                .tag("result", result).counter();
+        return counter == null ? 0 : (long) counter.count();
     }
 
     private Counter counter(String name, String endpoint) {

@@ -25,12 +25,14 @@ public class Ap3000FrameDecoder extends ByteToMessageDecoder {
     private enum Match { FULL, PARTIAL, NONE }
 
     private final ProtocolErrors errors;
+    private final FrameCounts frames;
     private boolean iccidSeen;
     /** True right after a rejected header, so that the bytes skipped while resyncing are not counted twice. */
     private boolean resyncing;
 
-    public Ap3000FrameDecoder(ProtocolErrors errors) {
+    public Ap3000FrameDecoder(ProtocolErrors errors, FrameCounts frames) {
         this.errors = errors;
+        this.frames = frames;
     }
 
     @Override
@@ -89,6 +91,7 @@ public class Ap3000FrameDecoder extends ByteToMessageDecoder {
                 }
                 in.skipBytes(total);
                 resyncing = false;
+                frames.count(FrameCounts.Direction.IN, frame.command());
                 out.add(new Inbound.Frame(frame, payload));
                 continue;
             }

@@ -12,8 +12,15 @@ import io.netty.handler.codec.MessageToByteEncoder;
 @ChannelHandler.Sharable
 public class DnyFrameEncoder extends MessageToByteEncoder<DnyFrame> {
 
+    private final FrameCounts frames;
+
+    public DnyFrameEncoder(FrameCounts frames) {
+        this.frames = frames;
+    }
+
     @Override
     protected void encode(ChannelHandlerContext ctx, DnyFrame frame, ByteBuf out) {
         out.writeBytes(frame.toBytes());
+        frames.count(FrameCounts.Direction.OUT, frame.command());
     }
 }

@@ -101,11 +101,7 @@ class WebhookDeliveryEndToEndTest {
     }
 
     private String metrics() throws Exception {
-        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + gateway.httpPort()
-                        + "/observe/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        return response.body();
+        return Http.text(gateway.httpPort(), "/observe/metrics").body();
     }
 
     @Test

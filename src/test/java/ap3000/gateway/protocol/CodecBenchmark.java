@@ -49,7 +49,7 @@ public final class CodecBenchmark {
     private static void report(String name, byte[] mix, int chunk, boolean print) {
         byte[] stream = repeat(mix, 2000);
         ProtocolErrors errors = new ProtocolErrors(60_000);
-        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors));
+        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts()));
         long frames = 0;
         long bytes = 0;
         long start = System.nanoTime();

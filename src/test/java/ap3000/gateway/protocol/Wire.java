@@ -23,7 +23,7 @@ final class Wire {
 
     /** Feeds each chunk as one TCP read and returns everything the decoder produced. */
     static List<Inbound> decode(ProtocolErrors errors, byte[]... reads) {
-        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors));
+        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts()));
         List<Inbound> out = new ArrayList<>();
         try {
             for (byte[] read : reads) {
