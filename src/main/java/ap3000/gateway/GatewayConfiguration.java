@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -191,7 +192,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("webhookOutbox", outbox);
         WebhookWorkers workers = new WebhookWorkers(context, endpoints, outbox,
                 Integer.parseInt(required(properties, "notify.workers-per-endpoint")),
-                duration(properties, "notify.poll-interval"), duration(properties, "notify.stop-wait"));
+                duration(properties, "notify.poll-interval"), workersStopWait(context, properties));
         context.addService(workers, true, true);
         registry.bind("webhookWorkers", workers);
         // the workers stop first, while the delivery routes still run, so the event in hand is finished
@@ -215,6 +216,22 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, metrics, clock));
         metrics.watch(endpoints, workers, outbox);
         context.getManagementStrategy().addEventNotifier(new WebhookAttemptLog(redis, outbox, nodeId, metrics));
+        return workers;
+    }
+
+    /**
+     * Splits {@code gateway.shutdown-timeout} between the two stages of a stop, so that the whole stop fits in it:
+     * first the webhook workers finish the request in hand ({@code notify.stop-wait}, at most half the budget), then
+     * Camel's graceful shutdown of the routes gets the rest.
+     */
+    private static Duration workersStopWait(CamelContext context, PropertiesComponent properties) {
+        Duration budget = Duration.ofSeconds(Long.parseLong(required(properties, "gateway.shutdown-timeout")));
+        Duration workers = duration(properties, "notify.stop-wait");
+        if (workers.compareTo(budget.dividedBy(2)) > 0) {
+            workers = budget.dividedBy(2);
+        }
+        context.getShutdownStrategy().setTimeUnit(TimeUnit.MILLISECONDS);
+        context.getShutdownStrategy().setTimeout(budget.minus(workers).toMillis());
         return workers;
     }
 

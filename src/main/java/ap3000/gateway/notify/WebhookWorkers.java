@@ -9,14 +9,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.Route;
+import org.apache.camel.component.http.HttpEndpoint;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import org.apache.hc.core5.io.CloseMode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -71,7 +75,8 @@ public class WebhookWorkers extends ServiceSupport {
     /** The endpoint's circuit breaker state (CLOSED, OPEN, HALF_OPEN, ...), or UNKNOWN before its route exists. */
     public String circuitState(String endpoint) {
         ResilienceProcessor circuit = circuits.computeIfAbsent(endpoint, this::findCircuit);
-        return circuit == null ? "UNKNOWN" : circuit.getCircuitBreakerState();
+        // a stopped breaker (the route stopping) has no state to tell
+        return circuit == null || !circuit.isStarted() ? "UNKNOWN" : circuit.getCircuitBreakerState();
     }
 
     /** Camel prefixes the ids of nodes in routes made from a template, so the breaker is found by its type. */
@@ -98,8 +103,9 @@ public class WebhookWorkers extends ServiceSupport {
     }
 
     /**
-     * Lets every worker finish the event in hand (up to {@code stopWait}), then interrupts the rest: an
-     * interrupted delivery was not acknowledged, so its event is still queued and is sent again later.
+     * Lets every worker finish the event in hand (up to {@code stopWait}), then aborts the HTTP requests still
+     * waiting for an answer (a thread blocked reading a socket does not notice an interrupt) and interrupts the
+     * workers: an aborted delivery was not acknowledged, so its event is still queued and is sent again later.
      */
     public void stopWorkers() throws InterruptedException {
         running = false;
@@ -108,10 +114,19 @@ public class WebhookWorkers extends ServiceSupport {
         for (Thread thread : threads) {
             thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
-        for (Thread thread : threads) {
-            if (thread.isAlive()) {
+        List<Thread> busy = threads.stream().filter(Thread::isAlive).toList();
+        if (!busy.isEmpty()) {
+            LOG.info("Aborting {} webhook requests still waiting after {} ms; their events stay queued", busy.size(),
+                    stopWait.toMillis());
+            // an endpoint with its own timeouts has its own connection manager; closing it closes leased sockets too
+            for (Endpoint endpoint : context.getEndpoints()) {
+                if (endpoint instanceof HttpEndpoint http && http.getClientConnectionManager() != null) {
+                    http.getClientConnectionManager().close(CloseMode.IMMEDIATE);
+                }
+            }
+            for (Thread thread : busy) {
                 thread.interrupt();
-                thread.join(TimeUnit.SECONDS.toMillis(5));
+                thread.join(TimeUnit.SECONDS.toMillis(1));
             }
         }
         threads.clear();

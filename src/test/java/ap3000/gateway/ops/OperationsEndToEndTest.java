@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,14 @@ class OperationsEndToEndTest {
         // Camel's own route metrics are on the same page
         assertThat(m.text()).contains("routeId=\"device-ingress\"");
 
+        // JMX through Jolokia, read-only: Camel's route statistics can be read, operations are refused
+        String read = Http.text(gateway.httpPort(), "/observe/jolokia/read/org.apache.camel:context=ap3000-gateway,"
+                + "type=routes,name=%22device-ingress%22/ExchangesTotal").body();
+        assertThat(JSON.readTree(read).path("status").asInt()).isEqualTo(200);
+        assertThat(JSON.readTree(read).path("value").asLong()).isGreaterThanOrEqualTo(4);
+        String exec = Http.text(gateway.httpPort(), "/observe/jolokia/exec/java.lang:type=Memory/gc").body();
+        assertThat(JSON.readTree(exec).path("status").asInt()).isEqualTo(403);
+
         // the audit stops writing: its lag grows past the bound and the node is not ready until it catches up
         gateway.context().getRouteController().stopRoute("audit-batch");
         socket.send(TestFrames.heartbeat(device, 3, 1, 0));
@@ -195,6 +205,16 @@ class OperationsEndToEndTest {
         assertThat(recent).hasSize(2);
         assertThat(receiver.accepted()).hasSize(2);
         assertThat(receiver.received()).hasSize(2);
+
+        // every series the Grafana dashboard plots exists (downlink results appear with the first command)
+        String scraped = Metrics.scrape(gateway.httpPort()).text();
+        Matcher names = Pattern.compile("\\b((?:gateway|camel|jvm)_[a-z_]+)").matcher(
+                Files.readString(Path.of("docker/grafana/dashboards/ap3000-gateway.json")));
+        while (names.find()) {
+            if (!names.group(1).equals("gateway_downlink_commands_total")) {
+                assertThat(scraped).as("dashboard series %s", names.group(1)).contains(names.group(1));
+            }
+        }
     }
 
     /** Waits until the ops-monitor route has run this many more times. */

@@ -3,8 +3,6 @@ package ap3000.gateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +11,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import ap3000.gateway.GatewayApplication;
+import ap3000.gateway.GatewayProcess;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
@@ -35,9 +33,9 @@ class KillNineRecoveryTest {
         int device = 0x04400001;
         DnyFrame settlement = TestFrames.settlement(device, 0x10, 1, "KILL9_ORDER_0001", 600, 15, 900, 1);
 
-        Process first = startGatewayProcess(dataDir, tcpPort);
+        Process first = GatewayProcess.start(dataDir, tcpPort, Map.of());
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> accepts(tcpPort));
+            await().atMost(Duration.ofSeconds(60)).until(() -> GatewayProcess.accepts(tcpPort));
             try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
                 socket.send(TestFrames.iccid());
                 DnyFrame register = TestFrames.register(device, 1);
@@ -76,10 +74,10 @@ class KillNineRecoveryTest {
         Path dataDir = Files.createTempDirectory("sigterm");
         int tcpPort = RunningGateway.freePort();
         int device = 0x04400002;
-        Process gateway = startGatewayProcess(dataDir, tcpPort);
+        Process gateway = GatewayProcess.start(dataDir, tcpPort, Map.of());
         int heartbeats = 200;
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> accepts(tcpPort));
+            await().atMost(Duration.ofSeconds(60)).until(() -> GatewayProcess.accepts(tcpPort));
             try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
                 socket.send(TestFrames.register(device, 1));
                 socket.readFrame();
@@ -88,7 +86,7 @@ class KillNineRecoveryTest {
                     socket.readFrame(); // answered: its events are queued for the journal, not yet waited for
                 }
                 // SIGTERM to the whole process group, as systemd and Ctrl-C send it
-                new ProcessBuilder("kill", "-TERM", "--", "-" + gateway.pid()).start().waitFor();
+                GatewayProcess.terminate(gateway);
                 assertThat(gateway.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             }
         } finally {
@@ -102,32 +100,5 @@ class KillNineRecoveryTest {
             assertThat(events.stream().filter(e -> e.eventType().equals("device_heartbeat"))).hasSize(heartbeats);
             assertThat(events).extracting(DeviceEvent::eventType).endsWith("device_offline");
         }
-    }
-
-    /** A gateway in its own process, configured entirely through the environment, as an operator would. */
-    private static Process startGatewayProcess(Path dataDir, int tcpPort) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("setsid", javaBin(), "-cp", System.getProperty("java.class.path"),
-                GatewayApplication.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolve("gateway.log").toFile());
-        builder.environment().putAll(Map.of(
-                "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
-                "GATEWAY_TCP_HOST", "127.0.0.1",
-                "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
-                "GATEWAY_DATA_DIR", dataDir.toString(),
-                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h"));
-        return builder.start();
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket ignored = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    private static String javaBin() {
-        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }
 }
