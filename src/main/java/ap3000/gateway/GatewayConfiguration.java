@@ -204,10 +204,13 @@ public class GatewayConfiguration implements CamelConfiguration {
                 }
             }
         });
-        registry.bind("webhookFanOut", new WebhookFanOut(redis, required(properties, "gateway.events.stream"), prefix,
+        WebhookFanOut fanOut = new WebhookFanOut(redis, required(properties, "gateway.events.stream"), prefix,
                 nodeId, Integer.parseInt(required(properties, "notify.fan-out.batch-size")),
                 duration(properties, "notify.fan-out.flush-interval"), duration(properties, "notify.lease"), outbox,
-                endpoints, workers));
+                endpoints, workers);
+        // a service added after Redis is stopped after the routes and before Redis: it hands its lease back then
+        context.addService(fanOut, true, true);
+        registry.bind("webhookFanOut", fanOut);
         WebhookDelivery delivery = new WebhookDelivery(endpoints, outbox,
                 RetrySchedule.parse(required(properties, "notify.retry.schedule"),
                         Double.parseDouble(required(properties, "notify.retry.jitter"))),

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ import redis.clients.jedis.Pipeline;
  * so a crash in between re-reads them (queueing is idempotent). One node at a time fans out, holding a lease in
  * Redis: a single reader keeps the order of the journal, and a node that dies hands over within the lease.
  */
-public class WebhookFanOut {
+public class WebhookFanOut extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookFanOut.class);
 
@@ -34,6 +35,14 @@ public class WebhookFanOut {
             if not holder then
               redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
               return 2
+            end
+            return 0
+            """;
+
+    /** Deletes the lease only if this node holds it. */
+    private static final String RELEASE = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('DEL', KEYS[1])
             end
             return 0
             """;
@@ -113,5 +122,23 @@ public class WebhookFanOut {
 
     public void ack(JournalBatch<Entry> batch) {
         reader.ack(batch);
+    }
+
+    /**
+     * Stopped after the routes (the fan-out route is done): hands the lease back, so that another node, or this one
+     * restarted, fans out at once instead of after the lease.
+     */
+    @Override
+    protected void doStop() {
+        if (leader) {
+            try {
+                redis.client().eval(RELEASE, List.of(leaseKey), List.of(node));
+                LOG.info("Handed back the webhook fan-out lease ({})", leaseKey);
+            } catch (RuntimeException e) {
+                LOG.warn("Could not hand back the webhook fan-out lease; another node takes it after it ends: {}",
+                        e.toString());
+            }
+            leader = false;
+        }
     }
 }

@@ -28,6 +28,15 @@ public final class DeviceSocket implements AutoCloseable {
         in = new DataInputStream(raw);
     }
 
+    /** A device that connected, sent its ICCID and registered (the gateway's answer read). */
+    public static DeviceSocket online(int port, int physicalId) throws IOException {
+        DeviceSocket socket = new DeviceSocket(port);
+        socket.send(TestFrames.iccid());
+        socket.send(TestFrames.register(physicalId, 1));
+        socket.readFrame();
+        return socket;
+    }
+
     public DeviceSocket send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();

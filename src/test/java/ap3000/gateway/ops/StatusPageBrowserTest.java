@@ -84,10 +84,7 @@ class StatusPageBrowserTest {
         properties.put("alerts.dead-letters.max", "0");
         gateway = RunningGateway.start(properties);
 
-        device = new DeviceSocket(gateway.tcpPort());
-        device.send(TestFrames.iccid());
-        device.send(TestFrames.register(DEVICE, 1));
-        device.readFrame();
+        device = DeviceSocket.online(gateway.tcpPort(), DEVICE);
         device.send(TestFrames.heartbeat(DEVICE, 2, 1, 0)); // port 1 charging, port 2 idle
         device.readFrame();
         await().atMost(WAIT).until(() -> deadLetters() == 1);
