@@ -196,7 +196,12 @@ public class EventJournal extends ServiceSupport {
             }
             if (System.nanoTime() - nextTrimAt > 0) {
                 nextTrimAt = System.nanoTime() + trimEveryNanos;
-                trimConsumed();
+                try {
+                    trimConsumed();
+                } catch (RuntimeException e) {
+                    // trimming is housekeeping: it must never stop the writer every device reply waits for
+                    LOG.error("Journal trim failed; the writer goes on", e);
+                }
             }
         }
     }
@@ -279,9 +284,10 @@ public class EventJournal extends ServiceSupport {
             }
             StreamEntryID keepFrom = null;
             for (StreamGroupInfo group : groups) {
-                StreamEntryID needed = group.getPending() > 0
-                        ? redis.client().xpending(streamKey, group.getName()).getMinId()
-                        : next(group.getLastDeliveredId());
+                // the group's pending entries may all be acked between XINFO and XPENDING: then there is no minimum
+                StreamEntryID oldestPending = group.getPending() > 0
+                        ? redis.client().xpending(streamKey, group.getName()).getMinId() : null;
+                StreamEntryID needed = oldestPending != null ? oldestPending : next(group.getLastDeliveredId());
                 if (keepFrom == null || needed.compareTo(keepFrom) < 0) {
                     keepFrom = needed;
                 }
