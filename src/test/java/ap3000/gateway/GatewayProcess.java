@@ -2,14 +2,20 @@ package ap3000.gateway;
 
 import java.io.File;
 import java.net.Socket;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway in a process of its own, configured entirely through the environment as an operator would, in its
- * own process group (so that a signal reaches it as systemd or Ctrl-C sends it). Its output goes to gateway.log in
- * the data directory.
+ * own process group (so that a signal reaches it as systemd or Ctrl-C sends it). Its output is appended to gateway.log
+ * in the data directory.
  */
 public final class GatewayProcess {
 
@@ -17,10 +23,18 @@ public final class GatewayProcess {
     }
 
     public static Process start(Path dataDir, int tcpPort, Map<String, String> environment) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("setsid", javaBin(), "-cp", System.getProperty("java.class.path"),
-                GatewayApplication.class.getName())
+        return start(dataDir, tcpPort, environment, List.of());
+    }
+
+    /** The same with JVM options ({@code -Xmx2g}). */
+    public static Process start(Path dataDir, int tcpPort, Map<String, String> environment, List<String> jvmOptions)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of("setsid", javaBin()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classPath(), GatewayApplication.class.getName()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolve("gateway.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("gateway.log").toFile()));
         Map<String, String> env = new HashMap<>(Map.of(
                 "GATEWAY_TCP_PORT", Integer.toString(tcpPort),
                 "GATEWAY_TCP_HOST", "127.0.0.1",
@@ -37,6 +51,17 @@ public final class GatewayProcess {
         new ProcessBuilder("kill", "-TERM", "--", "-" + process.pid()).start().waitFor();
     }
 
+    /** Waits up to a minute for the gateway to listen on its device port. */
+    public static void awaitListening(int port, Process gateway) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!accepts(port)) {
+            if (System.nanoTime() > deadline || !gateway.isAlive()) {
+                throw new IllegalStateException("gateway did not listen on " + port);
+            }
+            Thread.sleep(100);
+        }
+    }
+
     public static boolean accepts(int port) {
         try (Socket ignored = new Socket("127.0.0.1", port)) {
             return true;
@@ -45,7 +70,23 @@ public final class GatewayProcess {
         }
     }
 
-    private static String javaBin() {
+    /** The test class path; under exec:java it is the context class loader's, not java.class.path. */
+    public static String classPath() {
+        if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader loader) {
+            StringBuilder path = new StringBuilder();
+            for (URL url : loader.getURLs()) {
+                try {
+                    path.append(path.isEmpty() ? "" : File.pathSeparator).append(Path.of(url.toURI()));
+                } catch (URISyntaxException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return path.toString();
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    public static String javaBin() {
         return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }
 }

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,9 @@ public final class RunningGateway implements AutoCloseable {
     private final Path dataDir;
 
     private RunningGateway(Map<String, String> overrides) throws Exception {
-        tcpPort = freePort();
-        httpPort = freePort();
+        int[] ports = freePorts(2);
+        tcpPort = ports[0];
+        httpPort = ports[1];
         dataDir = overrides.containsKey("gateway.data-dir") ? Path.of(overrides.get("gateway.data-dir"))
                 : Files.createTempDirectory("gateway-test");
         Map<String, String> properties = new HashMap<>();
@@ -117,10 +119,30 @@ public final class RunningGateway implements AutoCloseable {
     }
 
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /** Distinct free ports: every socket stays open until all are chosen, so no port is handed out twice. */
+    public static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket(0);
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing a listening socket that was never used
+                }
+            }
         }
     }
 }

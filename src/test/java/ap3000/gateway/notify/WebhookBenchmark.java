@@ -1,11 +1,6 @@
 package ap3000.gateway.notify;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.Socket;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
-import ap3000.gateway.GatewayApplication;
+import ap3000.gateway.GatewayProcess;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
@@ -183,7 +178,7 @@ public final class WebhookBenchmark {
         LongAdder reconnects = new LongAdder();
         ExecutorService load = Executors.newFixedThreadPool(devices);
         AtomicInteger sent = new AtomicInteger();
-        awaitPort(tcpPort, gateway);
+        GatewayProcess.awaitListening(tcpPort, gateway);
         List<java.util.concurrent.Future<?>> running = new ArrayList<>();
         for (int d = 0; d < devices; d++) {
             int id = 0x04D00000 + d;
@@ -222,7 +217,7 @@ public final class WebhookBenchmark {
         System.out.printf(Locale.ROOT, "   t=13s gateway killed with kill -9 (%d heartbeats answered so far)%n",
                 sent.get());
         gateway = startGatewayProcess(dataDir, tcpPort, httpPort, receivers.url());
-        awaitPort(tcpPort, gateway);
+        GatewayProcess.awaitListening(tcpPort, gateway);
         System.out.printf(Locale.ROOT, "   t=%.0fs gateway restarted on the same data%n", (System.nanoTime() - t0) / 1e9);
         sleepUntil(t0, 20);
         receivers.up(Answer.status(200));
@@ -374,47 +369,10 @@ public final class WebhookBenchmark {
         }
     }
 
-    private static void awaitPort(int port, Process gateway) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline && gateway.isAlive()) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        throw new IllegalStateException("gateway did not listen on " + port);
-    }
-
-    /** The project's class path: under exec:java it is the class loader's, not the launcher's java.class.path. */
-    private static String classPath() {
-        if (Thread.currentThread().getContextClassLoader() instanceof URLClassLoader loader) {
-            List<String> paths = new ArrayList<>();
-            for (URL url : loader.getURLs()) {
-                try {
-                    paths.add(Path.of(url.toURI()).toString());
-                } catch (URISyntaxException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return String.join(File.pathSeparator, paths);
-        }
-        return System.getProperty("java.class.path");
-    }
-
     /** A gateway in its own process, configured through the environment, with one webhook endpoint. */
     private static Process startGatewayProcess(Path dataDir, int tcpPort, int httpPort, String url) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("setsid", System.getProperty("java.home") + File.separator + "bin"
-                + File.separator + "java", "-cp", classPath(),
-                GatewayApplication.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("gateway.log").toFile()));
         Map<String, String> env = new HashMap<>();
-        env.put("GATEWAY_TCP_PORT", Integer.toString(tcpPort));
-        env.put("GATEWAY_TCP_HOST", "127.0.0.1");
         env.put("GATEWAY_HTTP_PORT", Integer.toString(httpPort));
-        env.put("GATEWAY_DATA_DIR", dataDir.toString());
-        env.put("GATEWAY_EVENTS_TRIM_INTERVAL", "1h");
         env.put("GATEWAY_NODE_ID", "loss-test");
         env.put("AUDIT_ENABLED", "false");
         env.put("NOTIFY_ENDPOINTS", "bench");
@@ -426,7 +384,6 @@ public final class WebhookBenchmark {
         // shorter durable rounds than production's 5s,5m,..., so that the run ends within minutes
         env.put("NOTIFY_RETRY_SCHEDULE", "2s,5s,10s,20s,30s,60s,120s");
         env.put("NOTIFY_CIRCUIT_OPEN_SECONDS", "5");
-        builder.environment().putAll(env);
-        return builder.start();
+        return GatewayProcess.start(dataDir, tcpPort, env);
     }
 }
