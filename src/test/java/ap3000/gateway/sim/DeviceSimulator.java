@@ -116,6 +116,10 @@ public final class DeviceSimulator implements AutoCloseable {
         public final LongAdder settlementsSent = new LongAdder();
         public final LongAdder settlementsAcked = new LongAdder();
         public final LongAdder settlementRetransmits = new LongAdder();
+        public final LongAdder reconnects = new LongAdder();
+        /** Orders whose 0x82 start the devices acked, and orders whose settlement the gateway acked. */
+        public final java.util.Set<String> startedOrders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        public final java.util.Set<String> settledOrders = java.util.concurrent.ConcurrentHashMap.newKeySet();
         /** Reply latency in microseconds, from the request written to the reply read. */
         public final Recorder latency = new Recorder(3);
         final ConcurrentLinkedQueue<String> firstProblems = new ConcurrentLinkedQueue<>();
@@ -142,6 +146,8 @@ public final class DeviceSimulator implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicLong orders = new AtomicLong();
     private volatile boolean stopping;
+    private volatile Duration reconnectAfter;
+    private Bootstrap bootstrap;
 
     public DeviceSimulator(Settings settings) {
         this.settings = settings;
@@ -150,6 +156,20 @@ public final class DeviceSimulator implements AutoCloseable {
 
     public Counts counts() {
         return counts;
+    }
+
+    /**
+     * Devices whose connection drops connect again after this long (again and again while the gateway is away),
+     * register, and send their unacked settlements again, as firmware does. Off by default: a drop is then a problem.
+     */
+    public DeviceSimulator reconnectAfter(Duration delay) {
+        this.reconnectAfter = delay;
+        return this;
+    }
+
+    /** Devices whose sessions have not all been settled yet (started or waiting for their settlement's ack). */
+    public long openSessions() {
+        return all.stream().mapToLong(d -> d.sessions.size()).sum();
     }
 
     /** Devices registered and still connected. */
@@ -162,7 +182,7 @@ public final class DeviceSimulator implements AutoCloseable {
      * keep going on their own until {@link #close}.
      */
     public void start() throws InterruptedException {
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .option(ChannelOption.SO_REUSEADDR, true);
         int id = settings.firstPhysicalId();
@@ -179,22 +199,10 @@ public final class DeviceSimulator implements AutoCloseable {
             }
             all.addAll(devices);
             remaining -= size;
-            Connection connection = new Connection(devices);
+            Connection connection = new Connection(devices,
+                    "127.0.0." + (1 + index++ % Math.max(1, settings.sourceAddresses())));
             connections.add(connection);
-            String source = "127.0.0." + (1 + index++ % Math.max(1, settings.sourceAddresses()));
-            bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
-                @Override
-                protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(java.nio.ByteOrder.LITTLE_ENDIAN,
-                            MAX_FRAME, 3, 2, 0, 0, true), connection);
-                }
-            }).connect(new InetSocketAddress(settings.host(), settings.tcpPort()), new InetSocketAddress(source, 0))
-                    .addListener(f -> {
-                        if (!f.isSuccess()) {
-                            counts.connectFailures.increment();
-                            counts.problem("connect from " + source + ": " + f.cause());
-                        }
-                    });
+            connection.connect();
             next += spacingNanos;
             long wait = next - System.nanoTime();
             if (wait > 0) {
@@ -306,15 +314,43 @@ public final class DeviceSimulator implements AutoCloseable {
 
     // ---- one connection (its handler runs on one event loop thread) ------------------------------------------
 
+    /** One device connection; after a drop the same handler serves the next connection of the same devices. */
+    @io.netty.channel.ChannelHandler.Sharable
     private final class Connection extends SimpleChannelInboundHandler<ByteBuf> {
         private final List<SimDevice> devices;
+        private final String source;
         /** (physical ID, message ID, command) of a request to its send time in nanoseconds. */
         private final Map<Long, Long> pending = new HashMap<>();
-        private Channel channel;
+        private final List<io.netty.util.concurrent.ScheduledFuture<?>> timers = new ArrayList<>();
+        private volatile Channel channel;
         private long lastSentNanos;
 
-        Connection(List<SimDevice> devices) {
+        Connection(List<SimDevice> devices, String source) {
             this.devices = devices;
+            this.source = source;
+        }
+
+        void connect() {
+            Connection handler = this;
+            bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                    ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(java.nio.ByteOrder.LITTLE_ENDIAN,
+                            MAX_FRAME, 3, 2, 0, 0, true), handler);
+                }
+            }).connect(new InetSocketAddress(settings.host(), settings.tcpPort()), new InetSocketAddress(source, 0))
+                    .addListener(f -> {
+                        if (f.isSuccess() || stopping) {
+                            return;
+                        }
+                        if (reconnectAfter != null && channel != null) {
+                            // the gateway is away (restarting): try again, as firmware does
+                            loop.schedule(this::connect, reconnectAfter.toMillis(), TimeUnit.MILLISECONDS);
+                        } else {
+                            counts.connectFailures.increment();
+                            counts.problem("connect from " + source + ": " + f.cause());
+                        }
+                    });
         }
 
         @Override
@@ -329,22 +365,32 @@ public final class DeviceSimulator implements AutoCloseable {
             if (!settings.closedLoop()) {
                 long period = settings.heartbeat().toMillis();
                 // spread the fleet's heartbeats over the period, as devices powered on at different times are
-                channel.eventLoop().scheduleAtFixedRate(this::heartbeats,
-                        ThreadLocalRandom.current().nextLong(period), period, TimeUnit.MILLISECONDS);
+                timers.add(channel.eventLoop().scheduleAtFixedRate(this::heartbeats,
+                        ThreadLocalRandom.current().nextLong(period), period, TimeUnit.MILLISECONDS));
                 long link = settings.link().toMillis();
-                channel.eventLoop().scheduleAtFixedRate(this::linkWhenIdle, link, link, TimeUnit.MILLISECONDS);
+                timers.add(channel.eventLoop().scheduleAtFixedRate(this::linkWhenIdle, link, link,
+                        TimeUnit.MILLISECONDS));
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             counts.disconnected.increment();
+            timers.forEach(t -> t.cancel(false));
+            timers.clear();
+            pending.clear();
             for (SimDevice device : devices) {
                 if (device.registered) {
                     device.lostRegistration = true;
                 }
             }
-            if (!stopping) {
+            if (stopping) {
+                return;
+            }
+            if (reconnectAfter != null) {
+                counts.reconnects.increment();
+                loop.schedule(this::connect, reconnectAfter.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
                 counts.problem("connection of " + DeviceIds.format(devices.get(0).physicalId) + " closed by the gateway");
             }
         }
@@ -413,8 +459,11 @@ public final class DeviceSimulator implements AutoCloseable {
             counts.repliesOk.increment();
             switch (frame.command()) {
                 case 0x20 -> {
+                    if (!device.registered) {
+                        counts.registered.increment();
+                    }
                     device.registered = true;
-                    counts.registered.increment();
+                    device.lostRegistration = false;
                     if (settings.closedLoop()) {
                         send(TestFrames.heartbeat(device.physicalId, device.nextMessageId(), 0, 0));
                     }
@@ -470,6 +519,9 @@ public final class DeviceSimulator implements AutoCloseable {
                 String order = new String(d, 9, 16, StandardCharsets.US_ASCII).replace("\0", "");
                 write(TestFrames.chargeAck(device.physicalId, command.messageId(), 0, order, port));
                 device.requested.remove(port);
+                if (start) {
+                    counts.startedOrders.add(order);
+                }
                 if (start && !device.sessions.containsKey(port)) {
                     startCharging(device, port, order);
                 } else if (!start && device.sessions.containsKey(port)) {
@@ -507,11 +559,13 @@ public final class DeviceSimulator implements AutoCloseable {
         }
 
         private void sendSettlement(SimDevice device, int port, Session session, boolean again) {
-            if (device.sessions.get(port) != session || !channel.isActive()) {
+            if (device.sessions.get(port) != session || stopping) {
                 return;
             }
-            (again ? counts.settlementRetransmits : counts.settlementsSent).increment();
-            send(session.settlement);
+            if (channel.isActive()) {
+                (again ? counts.settlementRetransmits : counts.settlementsSent).increment();
+                send(session.settlement);
+            }
             channel.eventLoop().schedule(() -> sendSettlement(device, port, session, true),
                     settings.settlementRetry().toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -522,6 +576,7 @@ public final class DeviceSimulator implements AutoCloseable {
                         && e.getValue().settlement.messageId() == ack.messageId();
                 if (match) {
                     counts.settlementsAcked.increment();
+                    counts.settledOrders.add(e.getValue().order);
                 }
                 return match;
             });
