@@ -358,20 +358,22 @@ public final class ScaleBenchmark {
     }
 
     /** A gateway process with its embedded Redis, measured from outside as an operator would. */
-    private static final class Gateway implements AutoCloseable {
+    static final class Gateway implements AutoCloseable {
         final Process process;
         final int tcpPort;
         final int httpPort;
         final Path dataDir;
+        private final Map<String, String> environment;
 
         private Gateway(Map<String, String> environment, List<String> jvmOptions) throws Exception {
+            this.environment = environment;
             int[] ports = RunningGateway.freePorts(2);
             tcpPort = ports[0];
             httpPort = ports[1];
             dataDir = Files.createTempDirectory("scale-bench");
             Map<String, String> env = new LinkedHashMap<>(environment);
             env.put("GATEWAY_HTTP_PORT", Integer.toString(httpPort));
-            env.put("GATEWAY_EVENTS_TRIM_INTERVAL", "10s");
+            env.putIfAbsent("GATEWAY_EVENTS_TRIM_INTERVAL", "10s");
             // the bench's simulated devices come and go faster than real ones; keep their logs quiet
             env.put("LOG_LEVEL_AP3000", "WARN");
             process = GatewayProcess.start(dataDir, tcpPort, env, jvmOptions);
@@ -408,6 +410,22 @@ public final class ScaleBenchmark {
 
         long cpuTicks() throws Exception {
             return ScaleBenchmark.cpuTicks(process.pid());
+        }
+
+        /** Every event in the journal (keep GATEWAY_EVENTS_TRIM_INTERVAL long enough for that), read from its Redis. */
+        List<ap3000.gateway.event.DeviceEvent> journal() throws Exception {
+            String url = environment.get("GATEWAY_REDIS_URL");
+            java.net.URI address = java.net.URI.create(url != null ? url : "redis://127.0.0.1:"
+                    + Files.readString(dataDir.resolve("redis/redis.port")).trim());
+            try (redis.clients.jedis.RedisClient client = redis.clients.jedis.RedisClient.create(address.getHost(),
+                    address.getPort())) {
+                List<ap3000.gateway.event.DeviceEvent> events = new ArrayList<>();
+                for (redis.clients.jedis.resps.StreamEntry entry : client.xrange("gateway:{events}",
+                        (redis.clients.jedis.StreamEntryID) null, (redis.clients.jedis.StreamEntryID) null)) {
+                    events.add(ap3000.gateway.event.EventJson.read(entry.getFields().get("event")));
+                }
+                return events;
+            }
         }
 
         long devicesOnline() throws Exception {
