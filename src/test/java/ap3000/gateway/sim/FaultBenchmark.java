@@ -35,8 +35,12 @@ import redis.embedded.RedisServer;
  *       settlement recorded once?</li>
  *   <li>{@code garbage}: 1,000 connections sending random bytes beside 300 healthy devices: do the healthy ones see an
  *       error, and what does the gateway's heap do?</li>
+ *   <li>{@code receiver-flaky}: the receiver answers 500 to a third of the requests and holds another sixth past the
+ *       endpoint's timeout: delivered, lost, delivered twice, retries;</li>
+ *   <li>{@code sigterm}: SIGTERM to the gateway under load with sessions in flight, then a restart: how long the stop
+ *       took against {@code gateway.shutdown-timeout}, and is every settlement recorded once?</li>
  * </ul>
- * Run: {@code mvn -B -q test-compile exec:java@fault-benchmark -Dfaults=receiver-down,redis-down,garbage}
+ * Run: {@code mvn -B -q test-compile exec:java@fault-benchmark -Dfaults=receiver-down,redis-down,garbage,receiver-flaky,sigterm}
  */
 public final class FaultBenchmark {
 
@@ -53,6 +57,12 @@ public final class FaultBenchmark {
         }
         if (faults.contains("garbage")) {
             garbage(1000);
+        }
+        if (faults.contains("receiver-flaky")) {
+            receiverFlaky();
+        }
+        if (faults.contains("sigterm")) {
+            sigterm();
         }
         System.exit(0);
     }
@@ -265,6 +275,108 @@ public final class FaultBenchmark {
                     result.p99Micros() / 1000.0);
             System.out.printf(Locale.ROOT, "gateway heap after full GC: %,d MB before, %,d MB with the garbage connections "
                     + "open, %,d MB after they closed%n", heapBefore >> 20, heapDuring >> 20, heapAfter >> 20);
+        }
+    }
+
+    // ---- a receiver that fails a third of the time and times out a sixth ---------------------------------------
+
+    private static void receiverFlaky() throws Exception {
+        Set<String> types = Set.of("device_online", "device_register", "charging_start", "charging_end", "settlement");
+        System.out.printf(Locale.ROOT, "%nFlaky receiver: 300 devices for 60 s; the receiver answers 500 to a third of the "
+                + "requests and answers another sixth after 3 s (the endpoint's timeout is 2 s); retry schedule "
+                + "5s,15s,30s,1m,2m,5m, circuit failure rate %s %%%n", System.getProperty("circuitFailureRate", "50"));
+        java.util.concurrent.atomic.AtomicLong slow = new java.util.concurrent.atomic.AtomicLong();
+        try (WebhookReceiver receiver = new WebhookReceiver().answer(r -> {
+                double roll = ThreadLocalRandom.current().nextDouble();
+                if (roll < 1 / 3.0) {
+                    return WebhookReceiver.Answer.status(500);
+                }
+                if (roll < 0.5) {
+                    slow.incrementAndGet();
+                    return new WebhookReceiver.Answer(200, Map.of(), 3000);
+                }
+                return WebhookReceiver.Answer.status(200);
+            });
+             ScaleBenchmark.Gateway g = ScaleBenchmark.Gateway.start(Map.of("GATEWAY_EVENTS_TRIM_INTERVAL", "24h",
+                     "NOTIFY_ENDPOINTS", "sink", "NOTIFY_ENDPOINTS_SINK_URL", receiver.url(),
+                     "NOTIFY_ENDPOINTS_SINK_EVENT_TYPES", String.join(",", types), "NOTIFY_ENDPOINTS_SINK_TIMEOUT", "2s",
+                     "NOTIFY_RETRY_SCHEDULE", "5s,15s,30s,1m,2m,5m",
+                     // -DcircuitFailureRate=90 tries a breaker that tolerates a receiver failing half the time
+                     "NOTIFY_CIRCUIT_FAILURE_RATE", System.getProperty("circuitFailureRate", "50")), List.of());
+             DeviceSimulator simulator = new DeviceSimulator(fleet(g, 300, 3))) {
+            simulator.start();
+            simulator.driveSessions(Duration.ofSeconds(60));
+            Set<String> expected = journalIds(g, types);
+            long start = System.currentTimeMillis();
+            long deadline = start + Duration.ofMinutes(15).toMillis();
+            // every event ends delivered or, after the last round, as a dead letter (kept for replay, not lost)
+            Set<String> done = new HashSet<>();
+            while (System.currentTimeMillis() < deadline && !done.containsAll(expected)) {
+                Thread.sleep(2000);
+                done = accepted(List.of(), receiver.received());
+                done.addAll(deadLetterIds(g));
+            }
+            System.out.printf(Locale.ROOT, "settled (delivered or dead-lettered) %.0f s after the load stopped%n",
+                    (System.currentTimeMillis() - start) / 1000.0);
+            List<WebhookReceiver.Request> all = receiver.received();
+            Set<String> delivered = accepted(List.of(), all);
+            Set<String> undelivered = new HashSet<>(expected);
+            undelivered.removeAll(delivered);
+            Set<String> deadLettered = deadLetterIds(g);
+            undelivered.removeAll(deadLettered);
+            Map<?, ?> sink = (Map<?, ?>) ((List<?>) Http.get(g.httpPort, "/api/v1/notifications/endpoints", null).data()
+                    .get("endpoints")).get(0);
+            long answered200 = all.stream().filter(r -> r.status() == 200).count();
+            long deadLetters = deadLettered.size();
+            String metrics = Http.text(g.httpPort, "/observe/metrics").body();
+            System.out.printf(Locale.ROOT, "events for the endpoint %,d, delivered %,d, dead letters (replayable) %d, not "
+                            + "delivered yet %d (outbox: %s, circuit %s)%n", expected.size(), delivered.size(), deadLetters,
+                    undelivered.size(), sink.get("queued"), sink.get("circuit"));
+            System.out.printf(Locale.ROOT, "requests %,d: 500 answers %,d, held past the timeout %,d, 200 answers %,d of which "
+                    + "%,d repeat an event already answered (a timed-out request the receiver had processed)%n", all.size(),
+                    all.stream().filter(r -> r.status() == 500).count(), slow.get(), answered200,
+                    answered200 - delivered.size());
+            System.out.printf(Locale.ROOT, "gateway: %s%n", metrics.lines().filter(l -> l.startsWith(
+                    "gateway_notifications_attempts_total") || l.startsWith("gateway_notifications_retried_total"))
+                    .collect(Collectors.joining("; ")));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> deadLetterIds(ScaleBenchmark.Gateway g) throws Exception {
+        List<Map<String, Object>> letters = (List<Map<String, Object>>) Http.get(g.httpPort,
+                "/api/v1/notifications/dead-letters?limit=1000", null).data().get("dead_letters");
+        return letters.stream().map(l -> (String) l.get("event_id")).collect(Collectors.toSet());
+    }
+
+    // ---- SIGTERM under load ------------------------------------------------------------------------------------
+
+    private static void sigterm() throws Exception {
+        System.out.printf(Locale.ROOT, "%nSIGTERM under load: 300 devices (heartbeat 5 s, 3 sessions/s, reconnecting), "
+                + "the gateway stopped with SIGTERM after 30 s and started again%n");
+        try (ScaleBenchmark.Gateway g = ScaleBenchmark.Gateway.start(Map.of("GATEWAY_EVENTS_TRIM_INTERVAL", "24h",
+                "GATEWAY_NODE_ID", "sigterm"), List.of());
+             DeviceSimulator simulator = new DeviceSimulator(fleet(g, 300, 3)).reconnectAfter(Duration.ofMillis(500))) {
+            simulator.start();
+            simulator.driveSessions(Duration.ofSeconds(30));
+            long stopMillis = g.terminate();
+            long restartAt = System.nanoTime();
+            g.restart();
+            double restartSeconds = (System.nanoTime() - restartAt) / 1e9;
+            simulator.driveSessions(Duration.ofSeconds(20));
+            long open = waitForSettlements(simulator);
+            DeviceSimulator.Counts c = simulator.counts();
+            List<DeviceEvent> settlements = g.journal().stream().filter(e -> e.eventType().equals("settlement")).toList();
+            Set<String> recorded = settlements.stream().map(e -> (String) e.data().get("order_id"))
+                    .collect(Collectors.toSet());
+            Set<String> lost = new HashSet<>(c.startedOrders);
+            lost.removeAll(recorded);
+            System.out.printf(Locale.ROOT, "stopped in %.1f s (gateway.shutdown-timeout 30 s), listening again %.1f s after "
+                    + "the restart began%n", stopMillis / 1000.0, restartSeconds);
+            System.out.printf(Locale.ROOT, "sessions started by devices %d, settlements in the journal %d (distinct %d), "
+                            + "lost %d, duplicated %d, still open %d, reconnects %d, wrong replies %d%n",
+                    c.startedOrders.size(), settlements.size(), recorded.size(), lost.size(),
+                    settlements.size() - recorded.size(), open, c.reconnects.sum(), c.repliesWrong.sum() + c.unexpected.sum());
         }
     }
 }

@@ -359,25 +359,45 @@ public final class ScaleBenchmark {
 
     /** A gateway process with its embedded Redis, measured from outside as an operator would. */
     static final class Gateway implements AutoCloseable {
-        final Process process;
+        Process process;
         final int tcpPort;
         final int httpPort;
         final Path dataDir;
         private final Map<String, String> environment;
+        private final Map<String, String> processEnvironment;
+        private final List<String> jvmOptions;
 
         private Gateway(Map<String, String> environment, List<String> jvmOptions) throws Exception {
             this.environment = environment;
+            this.jvmOptions = jvmOptions;
             int[] ports = RunningGateway.freePorts(2);
             tcpPort = ports[0];
             httpPort = ports[1];
             dataDir = Files.createTempDirectory("scale-bench");
-            Map<String, String> env = new LinkedHashMap<>(environment);
-            env.put("GATEWAY_HTTP_PORT", Integer.toString(httpPort));
-            env.putIfAbsent("GATEWAY_EVENTS_TRIM_INTERVAL", "10s");
+            processEnvironment = new LinkedHashMap<>(environment);
+            processEnvironment.put("GATEWAY_HTTP_PORT", Integer.toString(httpPort));
+            processEnvironment.putIfAbsent("GATEWAY_EVENTS_TRIM_INTERVAL", "10s");
             // the bench's simulated devices come and go faster than real ones; keep their logs quiet
-            env.put("LOG_LEVEL_AP3000", "WARN");
-            process = GatewayProcess.start(dataDir, tcpPort, env, jvmOptions);
+            processEnvironment.put("LOG_LEVEL_AP3000", "WARN");
+            startProcess();
+        }
+
+        private void startProcess() throws Exception {
+            process = GatewayProcess.start(dataDir, tcpPort, processEnvironment, jvmOptions);
             GatewayProcess.awaitListening(tcpPort, process);
+        }
+
+        /** SIGTERM, as an operator stops it; returns how long it took to exit, in milliseconds. */
+        long terminate() throws Exception {
+            long start = System.nanoTime();
+            GatewayProcess.terminate(process);
+            process.waitFor();
+            return (System.nanoTime() - start) / 1_000_000;
+        }
+
+        /** Starts the gateway again on the same ports and data. */
+        void restart() throws Exception {
+            startProcess();
         }
 
         static Gateway start(Map<String, String> environment, List<String> jvmOptions) throws Exception {
@@ -438,8 +458,9 @@ public final class ScaleBenchmark {
 
         @Override
         public void close() throws Exception {
-            GatewayProcess.terminate(process);
-            process.waitFor();
+            if (process.isAlive()) {
+                terminate();
+            }
         }
     }
 }
