@@ -147,15 +147,16 @@ public class GatewayConfiguration implements CamelConfiguration {
         WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
         WebhookOutbox outbox = new WebhookOutbox(redis, required(properties, "notify.prefix"),
                 duration(properties, "notify.lease"), duration(properties, "audit.ttl.notifications"), clock);
+        WebhookMetrics webhookMetrics = new WebhookMetrics(meters);
         WebhookWorkers workers = configureWebhooks(context, properties, redis, nodeId, clock, endpoints, outbox,
-                meters);
+                webhookMetrics);
 
         GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, devices, frames, protocolErrors, journal, downlink,
                 auditReader);
         registry.bind("gatewayMetrics", gatewayMetrics);
         Alerts alerts = new Alerts(AlertRules.read(key -> properties.resolveProperty(key).filter(v -> !v.isBlank())),
                 redis, required(properties, "alerts.prefix"), nodeId, clock, meters, endpoints, outbox, workers,
-                gatewayMetrics);
+                gatewayMetrics, webhookMetrics);
         registry.bind("alerts", alerts);
         registry.bind("redisHealthCheck", new RedisHealthCheck(redis));
         registry.bind("deviceListenerHealthCheck", new DeviceListenerHealthCheck(context, "device-ingress",
@@ -183,9 +184,8 @@ public class GatewayConfiguration implements CamelConfiguration {
     private static WebhookWorkers configureWebhooks(CamelContext context, PropertiesComponent properties,
                                                     RedisConnection redis, String nodeId, Clock clock,
                                                     WebhookEndpoints endpoints, WebhookOutbox outbox,
-                                                    MeterRegistry meters) throws Exception {
+                                                    WebhookMetrics metrics) throws Exception {
         Registry registry = context.getRegistry();
-        WebhookMetrics metrics = new WebhookMetrics(meters);
         // Camel makes one webhook-<name> route per endpoint from the webhook-call template with this source
         registry.bind("webhookEndpoints", endpoints);
         String prefix = required(properties, "notify.prefix");

@@ -86,6 +86,13 @@ public final class GatewayProcess {
         return System.getProperty("java.class.path");
     }
 
+    /** utime + stime of a process in clock ticks (100 per second on Linux), from /proc. */
+    public static long cpuTicks(long pid) throws java.io.IOException {
+        String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
     public static String javaBin() {
         return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }

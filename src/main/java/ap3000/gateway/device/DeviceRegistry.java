@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
+import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.Payload;
 
@@ -131,7 +132,7 @@ public class DeviceRegistry {
                     activeOrders.keySet().stream().mapToInt(Integer::intValue).max().orElse(0));
             for (int port = 1; port <= ports; port++) {
                 Integer status = portStatus(port);
-                if (activeOrders.containsKey(port) || (status != null && (status == 0x01 || status == 0x05))) {
+                if (activeOrders.containsKey(port) || (status != null && Descriptions.isCharging(status))) {
                     charging++;
                 }
             }

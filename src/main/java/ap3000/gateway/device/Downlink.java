@@ -1,9 +1,9 @@
 package ap3000.gateway.device;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -144,11 +144,15 @@ public class Downlink extends ServiceSupport {
                 && !device.connection().isClosed();
     }
 
-    /** How the commands sent so far ended, per command code. */
-    public Map<Result, Long> results() {
-        Map<Result, Long> counts = new HashMap<>();
-        results.forEach((result, count) -> counts.put(result, count.sum()));
-        return counts;
+    /** The (command, result) pairs seen so far. */
+    public Set<Result> results() {
+        return Set.copyOf(results.keySet());
+    }
+
+    /** Commands with this code that ended this way. */
+    public long count(Result result) {
+        LongAdder count = results.get(result);
+        return count == null ? 0 : count.sum();
     }
 
     private void count(int command, String result) {

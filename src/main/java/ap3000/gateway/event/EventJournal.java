@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -264,11 +264,15 @@ public class EventJournal extends ServiceSupport {
         }
     }
 
-    /** Events written to the journal, by event type (the types seen so far). */
-    public Map<String, Long> acceptedByType() {
-        Map<String, Long> counts = new TreeMap<>();
-        acceptedByType.forEach((type, count) -> counts.put(type, count.sum()));
-        return counts;
+    /** The event types written to the journal so far. */
+    public Set<String> acceptedTypes() {
+        return Set.copyOf(acceptedByType.keySet());
+    }
+
+    /** Events of this type written to the journal. */
+    public long acceptedCount(String type) {
+        LongAdder count = acceptedByType.get(type);
+        return count == null ? 0 : count.sum();
     }
 
     /**

@@ -35,7 +35,7 @@ public class WebhookMetrics {
         for (WebhookEndpoint endpoint : endpoints.all()) {
             String name = endpoint.name();
             gauge("gateway.notifications.circuit.open", name, workers,
-                    w -> "CLOSED".equals(w.circuitState(name)) ? 0 : 1, "1 while the endpoint's circuit is not closed");
+                    w -> w.circuitClosed(name) ? 0 : 1, "1 while the endpoint's circuit is not closed");
             gauge("gateway.notifications.outbox.depth", name, outbox,
                     o -> unlessRedisFails(() -> o.depth(name).get("events")), "events queued for the endpoint");
         }
@@ -81,7 +81,8 @@ public class WebhookMetrics {
         return snapshot;
     }
 
-    private long attempts(String endpoint, String result) {
+    /** HTTP attempts to the endpoint since start with this result (success, failure). */
+    public long attempts(String endpoint, String result) {
         Counter counter = registry.find("gateway.notifications.attempts").tag("endpoint", endpoint)
                 .tag("result", result).counter();
         return counter == null ? 0 : (long) counter.count();

@@ -79,6 +79,11 @@ public class WebhookWorkers extends ServiceSupport {
         return circuit == null || !circuit.isStarted() ? "UNKNOWN" : circuit.getCircuitBreakerState();
     }
 
+    /** True while the endpoint's circuit lets calls through normally (not open, not half open). */
+    public boolean circuitClosed(String endpoint) {
+        return "CLOSED".equals(circuitState(endpoint));
+    }
+
     /** Camel prefixes the ids of nodes in routes made from a template, so the breaker is found by its type. */
     private ResilienceProcessor findCircuit(String endpoint) {
         Route route = context.getRoute(WebhookEndpoints.routeId(endpoint));

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.notify.WebhookEndpoint;
 import ap3000.gateway.notify.WebhookEndpoints;
+import ap3000.gateway.notify.WebhookMetrics;
 import ap3000.gateway.notify.WebhookOutbox;
 import ap3000.gateway.notify.WebhookWorkers;
 import ap3000.gateway.redis.RedisConnection;
@@ -75,6 +76,7 @@ public class Alerts {
     private final WebhookOutbox outbox;
     private final WebhookWorkers workers;
     private final GatewayMetrics metrics;
+    private final WebhookMetrics webhookMetrics;
 
     private final Map<String, Active> active = new LinkedHashMap<>();
     private final Map<String, AtomicInteger> activeByRule = new HashMap<>();
@@ -86,7 +88,7 @@ public class Alerts {
 
     public Alerts(AlertRules rules, RedisConnection redis, String prefix, String node, Clock clock,
                   MeterRegistry meters, WebhookEndpoints endpoints, WebhookOutbox outbox, WebhookWorkers workers,
-                  GatewayMetrics metrics) {
+                  GatewayMetrics metrics, WebhookMetrics webhookMetrics) {
         for (String endpoint : rules.endpoints()) {
             if (endpoints.get(endpoint).isEmpty()) {
                 throw new IllegalStateException("alerts.endpoints: '" + endpoint + "' is not in notify.endpoints");
@@ -102,6 +104,7 @@ public class Alerts {
         this.outbox = outbox;
         this.workers = workers;
         this.metrics = metrics;
+        this.webhookMetrics = webhookMetrics;
         for (String rule : RULES) {
             AtomicInteger count = new AtomicInteger();
             activeByRule.put(rule, count);
@@ -175,7 +178,8 @@ public class Alerts {
             return;
         }
         Deque<Sample> samples = attempts.computeIfAbsent(endpoint, e -> new ArrayDeque<>());
-        samples.addLast(new Sample(now, attemptCount(endpoint, "success"), attemptCount(endpoint, "failure")));
+        samples.addLast(new Sample(now, webhookMetrics.attempts(endpoint, "success"),
+                webhookMetrics.attempts(endpoint, "failure")));
         while (samples.size() > 1 && samples.peekFirst().atMillis() < now - rules.failureRateWindow().toMillis()) {
             samples.pollFirst();
         }
@@ -190,18 +194,12 @@ public class Alerts {
                 percent, (long) total, endpoint, human(rules.failureRateWindow()))));
     }
 
-    private double attemptCount(String endpoint, String result) {
-        Counter counter = meters.find("gateway.notifications.attempts").tag("endpoint", endpoint)
-                .tag("result", result).counter();
-        return counter == null ? 0 : counter.count();
-    }
-
     private void circuitOpen(List<Finding> findings, String endpoint, long now) {
         if (rules.circuitOpenFor() == null) {
             return;
         }
         String state = workers.circuitState(endpoint);
-        if ("CLOSED".equals(state)) {
+        if (workers.circuitClosed(endpoint)) {
             circuitNotClosedSince.remove(endpoint);
         } else {
             circuitNotClosedSince.putIfAbsent(endpoint, now);

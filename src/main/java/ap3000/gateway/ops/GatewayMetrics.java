@@ -91,16 +91,16 @@ public class GatewayMetrics {
                 }
             }
         }
-        for (String type : journal.acceptedByType().keySet()) {
+        for (String type : journal.acceptedTypes()) {
             if (registered.add("event:" + type)) {
-                FunctionCounter.builder("gateway.events", journal, j -> j.acceptedByType().getOrDefault(type, 0L))
+                FunctionCounter.builder("gateway.events", journal, j -> j.acceptedCount(type))
                         .tag("type", type).description("events accepted into the journal").register(meters);
             }
         }
-        for (Downlink.Result result : downlink.results().keySet()) {
+        for (Downlink.Result result : downlink.results()) {
             if (registered.add(result)) {
                 FunctionCounter.builder("gateway.downlink.commands", downlink,
-                                d -> d.results().getOrDefault(result, 0L))
+                                d -> d.count(result))
                         .tag("command", Command.hex(result.command())).tag("name", commandName(result.command()))
                         .tag("result", result.result()).description("commands sent to devices, by how they ended")
                         .register(meters);

@@ -41,7 +41,7 @@ public class WebhookCircuitsHealthCheck extends AbstractHealthCheck {
         for (WebhookEndpoint endpoint : endpoints.all()) {
             String state = workers.circuitState(endpoint.name());
             builder.detail(endpoint.name(), state);
-            if (!"CLOSED".equals(state)) {
+            if (!workers.circuitClosed(endpoint.name())) {
                 open.append(open.isEmpty() ? "" : ", ").append(endpoint.name()).append(' ').append(state);
             }
         }

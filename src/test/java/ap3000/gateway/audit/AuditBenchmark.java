@@ -15,6 +15,7 @@ import org.apache.camel.component.redis.processor.aggregate.RedisAggregationRepo
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 
+import ap3000.gateway.GatewayProcess;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
@@ -175,7 +176,7 @@ public final class AuditBenchmark {
         }
         try (RunningGateway gateway = RunningGateway.start(properties)) {
             long redisPid = Long.parseLong(Files.readString(gateway.dataDir().resolve("redis/redis.pid")).trim());
-            long redisCpuBefore = cpuTicks(redisPid);
+            long redisCpuBefore = GatewayProcess.cpuTicks(redisPid);
             long jvmCpuBefore = jvmCpuNanos();
             LongAdder frames = new LongAdder();
             long deadline = System.nanoTime() + seconds * 1_000_000_000L;
@@ -206,7 +207,7 @@ public final class AuditBenchmark {
             ap3000.gateway.event.EventJournal journal = gateway.bean("eventJournal", ap3000.gateway.event.EventJournal.class);
             int queuedAtEnd = journal.queued();
             // share of one core over the run: the resource each side used
-            double redisCpu = (cpuTicks(redisPid) - redisCpuBefore) / 100.0 / seconds * 100;
+            double redisCpu = (GatewayProcess.cpuTicks(redisPid) - redisCpuBefore) / 100.0 / seconds * 100;
             double jvmCpu = (jvmCpuNanos() - jvmCpuBefore) / 1e9 / seconds * 100;
             AuditStore store = gateway.bean("auditStore", AuditStore.class);
             long batches = store.writtenBatches();
@@ -221,13 +222,6 @@ public final class AuditBenchmark {
             }
             return framesPerSecond;
         }
-    }
-
-    /** utime + stime of a process in clock ticks (100 per second on Linux). */
-    private static long cpuTicks(long pid) throws java.io.IOException {
-        String stat = Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
     private static long jvmCpuNanos() {

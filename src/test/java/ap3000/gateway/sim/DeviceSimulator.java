@@ -172,11 +172,6 @@ public final class DeviceSimulator implements AutoCloseable {
         return all.stream().mapToLong(d -> d.sessions.size()).sum();
     }
 
-    /** Devices registered and still connected. */
-    public long online() {
-        return counts.registered.sum() - all.stream().filter(d -> d.lostRegistration).count();
-    }
-
     /**
      * Opens the connections at {@code connectPerSecond} and returns once every one was attempted; the devices then
      * keep going on their own until {@link #close}.

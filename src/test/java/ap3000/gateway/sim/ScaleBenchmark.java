@@ -85,8 +85,8 @@ public final class ScaleBenchmark {
         try (Gateway g = Gateway.start(Map.of(), List.of())) {
             long redisPid = Long.parseLong(Files.readString(g.dataDir.resolve("redis/redis.pid")).trim());
             long gatewayBefore = g.cpuTicks();
-            long redisBefore = cpuTicks(redisPid);
-            long simulatorBefore = cpuTicks(ProcessHandle.current().pid());
+            long redisBefore = GatewayProcess.cpuTicks(redisPid);
+            long simulatorBefore = GatewayProcess.cpuTicks(ProcessHandle.current().pid());
             Path recording = g.dataDir.resolve("closed-loop.jfr");
             g.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + recording);
             gateway = SimulatorRun.run(closedLoop(g.tcpPort, g.httpPort, connections), Duration.ofSeconds(seconds), false);
@@ -94,8 +94,9 @@ public final class ScaleBenchmark {
             printProfile(recording);
             // where the two cores went while the gateway was saturated (% of one core)
             cpu = String.format(Locale.ROOT, "gateway JVM %.0f %%, redis-server %.0f %%, simulator %.0f %%",
-                    (g.cpuTicks() - gatewayBefore) / (double) seconds, (cpuTicks(redisPid) - redisBefore) / (double) seconds,
-                    (cpuTicks(ProcessHandle.current().pid()) - simulatorBefore) / (double) seconds);
+                    (g.cpuTicks() - gatewayBefore) / (double) seconds,
+                    (GatewayProcess.cpuTicks(redisPid) - redisBefore) / (double) seconds,
+                    (GatewayProcess.cpuTicks(ProcessHandle.current().pid()) - simulatorBefore) / (double) seconds);
         }
         report("gateway (journal + audit)", gateway);
         System.out.println("CPU while the gateway was saturated (% of one core): " + cpu);
@@ -332,13 +333,6 @@ public final class ScaleBenchmark {
         TABLE.put("gateway CPU by part (JFR samples, closed loop)", summary.toString());
     }
 
-    /** utime + stime of a process in clock ticks (100 per second). */
-    static long cpuTicks(long pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    }
-
     private static final List<SimulatorRun.Result> SIM_RESULT = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     // ---- helpers ---------------------------------------------------------------------------------------------
@@ -429,7 +423,7 @@ public final class ScaleBenchmark {
         }
 
         long cpuTicks() throws Exception {
-            return ScaleBenchmark.cpuTicks(process.pid());
+            return GatewayProcess.cpuTicks(process.pid());
         }
 
         /** Every event in the journal (keep GATEWAY_EVENTS_TRIM_INTERVAL long enough for that), read from its Redis. */
