@@ -42,9 +42,11 @@ class WebhookTwoNodeTest {
 
             Set<String> nodes = new HashSet<>();
             for (String eventId : distinct(receiver)) {
+                // the attempt is logged once the sender has the answer, which comes after the receiver saw the request
+                Http.Answer answer = await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(a.httpPort(),
+                        "/api/v1/notifications/" + eventId + "/attempts", null), found -> found.status() == 200);
                 @SuppressWarnings("unchecked")
-                List<Map<String, Object>> attempts = (List<Map<String, Object>>) Http.get(a.httpPort(),
-                        "/api/v1/notifications/" + eventId + "/attempts", null).data().get("attempts");
+                List<Map<String, Object>> attempts = (List<Map<String, Object>>) answer.data().get("attempts");
                 attempts.forEach(attempt -> nodes.add((String) attempt.get("node")));
             }
             assertThat(nodes).containsExactlyInAnyOrder("node-a", "node-b");
