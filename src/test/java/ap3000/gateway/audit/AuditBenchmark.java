@@ -1,5 +1,7 @@
 package ap3000.gateway.audit;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,13 @@ import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJson;
+import ap3000.gateway.event.JournalBatch;
+import ap3000.gateway.event.JournalReader;
 import ap3000.gateway.protocol.DnyFrame;
+import ap3000.gateway.redis.RedisConnection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XReadGroupParams;
@@ -34,7 +42,9 @@ import redis.embedded.RedisServer;
  *   <li>the cost of Camel's RedisAggregationRepository used as the aggregator uses it (get + add per event,
  *       batches of 100) against the journal stream read by a consumer group, on the same real Redis;</li>
  *   <li>device-path throughput through the real gateway over TCP with the audit on and off, and the audit's
- *       batch write latency and events/s written.</li>
+ *       batch write latency and events/s written;</li>
+ *   <li>what auditing one event costs, in CPU of the audit thread (read, write, acknowledge) and of redis-server,
+ *       draining a journal filled beforehand: the profile behind part 2's overhead.</li>
  * </ol>
  * Run: {@code mvn -B -q test-compile exec:java@audit-benchmark} ({@code -Dconnections=256},
  * {@code -Dappendfsync=everysec}, {@code -DingressThreads=64} vary part 2)
@@ -58,7 +68,10 @@ public final class AuditBenchmark {
         if (!Boolean.getBoolean("skipPart1")) {
             repositoryCost();
         }
-        ingressOverhead();
+        if (!Boolean.getBoolean("skipPart2")) {
+            ingressOverhead();
+        }
+        auditCost();
         System.exit(0);
     }
 
@@ -153,18 +166,23 @@ public final class AuditBenchmark {
         System.out.println("(warm-up runs, one per mode, not counted)");
         run(false, connections, 10);
         run(true, connections, 10);
-        double[] on = new double[2];
-        double[] off = new double[2];
-        for (int round = 0; round < 2; round++) {
+        int rounds = Integer.getInteger("rounds", 2);
+        double[] on = new double[rounds];
+        double[] off = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
             off[round] = run(false, connections, seconds);
             on[round] = run(true, connections, seconds);
         }
-        double meanOn = (on[0] + on[1]) / 2;
-        double meanOff = (off[0] + off[1]) / 2;
+        double meanOn = java.util.Arrays.stream(on).average().orElseThrow();
+        double meanOff = java.util.Arrays.stream(off).average().orElseThrow();
         System.out.printf(Locale.ROOT, "audit overhead on device-path throughput: %.2f %% (mean on %.0f, mean off %.0f "
-                + "frames/s); runs of one mode differ by %.1f %% (off) and %.1f %% (on)%n",
-                (meanOff - meanOn) / meanOff * 100, meanOn, meanOff,
-                Math.abs(off[0] - off[1]) / meanOff * 100, Math.abs(on[0] - on[1]) / meanOn * 100);
+                + "frames/s over %d rounds); runs of one mode spread over %.1f %% (off) and %.1f %% (on)%n",
+                (meanOff - meanOn) / meanOff * 100, meanOn, meanOff, rounds, spread(off) / meanOff * 100,
+                spread(on) / meanOn * 100);
+    }
+
+    private static double spread(double[] runs) {
+        return java.util.Arrays.stream(runs).max().orElseThrow() - java.util.Arrays.stream(runs).min().orElseThrow();
     }
 
     private static double run(boolean audit, int connections, int seconds) throws Exception {
@@ -229,9 +247,115 @@ public final class AuditBenchmark {
                 .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
+    // ---- 3. CPU per audited event --------------------------------------------------------------------------------
+
+    private static void auditCost() throws Exception {
+        int events = Integer.getInteger("costEvents", 200_000);
+        int runs = Integer.getInteger("costRuns", 3);
+        int batch = AUDIT_BATCH == null ? BATCH : Integer.parseInt(AUDIT_BATCH);
+        System.out.printf(Locale.ROOT, "%n3. CPU per audited event (us): %,d heartbeat events of 64 devices in the "
+                + "journal, drained by one thread in batches of %d, redis-server appendfsync %s, a fresh Redis per run%n",
+                events, batch, APPEND_FSYNC);
+        System.out.printf(Locale.ROOT, "%-5s %10s %10s %10s %14s %10s %12s%n", "run", "read", "write", "ack",
+                "redis-server", "total", "events/s");
+        double[] totals = new double[runs];
+        String commandStats = "";
+        for (int run = 0; run < runs; run++) {
+            int port = RunningGateway.freePort();
+            RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                    .setting("dir " + Files.createTempDirectory("bench-redis")).setting("appendonly yes")
+                    .setting("appendfsync " + APPEND_FSYNC).build();
+            redis.start();
+            RedisConnection connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, APPEND_FSYNC,
+                    java.time.Duration.ofSeconds(10), 4);
+            connection.start();
+            try {
+                totals[run] = drain(connection, events, batch, run + 1);
+                commandStats = connection.client().info("commandstats");
+            } finally {
+                connection.stop();
+                redis.stop();
+            }
+        }
+        java.util.Arrays.sort(totals);
+        System.out.printf(Locale.ROOT, "median total: %.2f us per audited event%n", totals[runs / 2]);
+        // the share of redis-server's time spent executing each command (last run); the rest of its time goes
+        // to reading requests, writing replies and the append-only file
+        for (String line : commandStats.lines().toList()) {
+            if (line.startsWith("cmdstat_")) {
+                String name = line.substring(8, line.indexOf(':'));
+                Map<String, String> stats = new java.util.HashMap<>();
+                for (String pair : line.substring(line.indexOf(':') + 1).split(",")) {
+                    stats.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+                }
+                System.out.printf(Locale.ROOT, "  redis-server executing %-12s %6.2f us per event (%,d calls, %.2f us "
+                        + "each)%n", name, Long.parseLong(stats.get("usec")) / (double) events,
+                        Long.parseLong(stats.get("calls")), Double.parseDouble(stats.get("usec_per_call")));
+            }
+        }
+    }
+
+    /** Fills a journal, then audits it as the audit route does; prints one row and returns the total us/event. */
+    private static double drain(RedisConnection connection, int events, int batch, int run) throws Exception {
+        String stream = "bench:{events}";
+        try (Pipeline p = connection.client().pipelined()) {
+            for (int i = 0; i < events; i++) {
+                DeviceEvent e = sampleEvent(String.format(Locale.ROOT, "04A2%04X", i % 64));
+                p.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("type", e.eventType(), "id", e.eventId(),
+                        "device", e.deviceId(), "us", Long.toString(e.occurredAtMicros()), "event",
+                        EventJson.write(e)));
+                if (i % 1000 == 999) {
+                    p.sync();
+                }
+            }
+        }
+        JournalReader<AuditEntry> reader = new JournalReader<>(connection, stream, "audit", "bench", batch,
+                java.time.Duration.ofMillis(100), java.time.Duration.ofMinutes(5), AuditEntry::fromJournal);
+        AuditStore store = new AuditStore(connection, "audit:", java.time.Duration.ofHours(168),
+                java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), new SimpleMeterRegistry());
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long redisPid = Long.parseLong(connection.client().info("server").lines()
+                .filter(l -> l.startsWith("process_id:")).findFirst().orElseThrow().substring(11).trim());
+        connection.client().sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
+        long redisBefore = GatewayProcess.cpuTicks(redisPid);
+        long readNanos = 0;
+        long writeNanos = 0;
+        long ackNanos = 0;
+        long written = 0;
+        long start = System.nanoTime();
+        while (written < events) {
+            long t0 = threads.getCurrentThreadCpuTime();
+            JournalBatch<AuditEntry> next = reader.next();
+            long t1 = threads.getCurrentThreadCpuTime();
+            if (next.isEmpty()) {
+                continue; // an empty read between the end of one batch and the next entry's arrival
+            }
+            store.write(next.entries());
+            long t2 = threads.getCurrentThreadCpuTime();
+            reader.ack(next);
+            long t3 = threads.getCurrentThreadCpuTime();
+            readNanos += t1 - t0;
+            writeNanos += t2 - t1;
+            ackNanos += t3 - t2;
+            written += next.size();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // clock ticks of 10 ms
+        double redisMicros = (GatewayProcess.cpuTicks(redisPid) - redisBefore) * 10_000.0 / written;
+        double total = (readNanos + writeNanos + ackNanos) / 1e3 / written + redisMicros;
+        System.out.printf(Locale.ROOT, "%-5d %10.2f %10.2f %10.2f %14.2f %10.2f %,12.0f%n", run,
+                readNanos / 1e3 / written, writeNanos / 1e3 / written, ackNanos / 1e3 / written, redisMicros, total,
+                written / seconds);
+        return total;
+    }
+
     private static DeviceEvent sampleEvent() {
+        return sampleEvent("04A228CD");
+    }
+
+    private static DeviceEvent sampleEvent(String deviceId) {
         long now = System.currentTimeMillis();
-        return new DeviceEvent(java.util.UUID.randomUUID().toString(), "device_heartbeat", "04A228CD", null,
+        return new DeviceEvent(java.util.UUID.randomUUID().toString(), "device_heartbeat", deviceId, null,
                 now / 1000, Map.of("voltage", 234.7, "port_count", 2, "signal_strength", 0, "temperature", 28,
                 "port_statuses", List.of(Map.of("port", 1, "status", 0, "status_desc", "空闲"),
                         Map.of("port", 2, "status", 0, "status_desc", "空闲")), "command", "0x21"),
