@@ -59,6 +59,10 @@ public final class AuditBenchmark {
     /** The audit batch size for part 2 ({@code -DauditBatch=1000}); default: application.properties. */
     private static final String AUDIT_BATCH = System.getProperty("auditBatch");
 
+    /** CPU (JVM and redis-server, us) per frame in the last part 2 run, and the mean of the runs with audit off. */
+    private static double lastCpuMicrosPerFrame;
+    private static double deviceCpuMicrosPerFrame;
+
     private AuditBenchmark() {
     }
 
@@ -169,8 +173,10 @@ public final class AuditBenchmark {
         int rounds = Integer.getInteger("rounds", 2);
         double[] on = new double[rounds];
         double[] off = new double[rounds];
+        double[] offCpuPerFrame = new double[rounds];
         for (int round = 0; round < rounds; round++) {
             off[round] = run(false, connections, seconds);
+            offCpuPerFrame[round] = lastCpuMicrosPerFrame;
             on[round] = run(true, connections, seconds);
         }
         double meanOn = java.util.Arrays.stream(on).average().orElseThrow();
@@ -179,6 +185,9 @@ public final class AuditBenchmark {
                 + "frames/s over %d rounds); runs of one mode spread over %.1f %% (off) and %.1f %% (on)%n",
                 (meanOff - meanOn) / meanOff * 100, meanOn, meanOff, rounds, spread(off) / meanOff * 100,
                 spread(on) / meanOn * 100);
+        deviceCpuMicrosPerFrame = java.util.Arrays.stream(offCpuPerFrame).average().orElseThrow();
+        System.out.printf(Locale.ROOT, "CPU per frame of the device path with the audit off (gateway JVM with the load "
+                + "generator, and redis-server): %.1f us%n", deviceCpuMicrosPerFrame);
     }
 
     private static double spread(double[] runs) {
@@ -238,6 +247,7 @@ public final class AuditBenchmark {
             if (queuedAtEnd > 0) {
                 System.out.printf(Locale.ROOT, "           (%d batches still queued for the journal at the end)%n", queuedAtEnd);
             }
+            lastCpuMicrosPerFrame = (redisCpu + jvmCpu) / 100 * 1e6 / framesPerSecond;
             return framesPerSecond;
         }
     }
@@ -279,6 +289,13 @@ public final class AuditBenchmark {
         }
         java.util.Arrays.sort(totals);
         System.out.printf(Locale.ROOT, "median total: %.2f us per audited event%n", totals[runs / 2]);
+        if (deviceCpuMicrosPerFrame > 0) {
+            // at saturation every microsecond the audit spends is one the device path does not get
+            System.out.printf(Locale.ROOT, "an audit that keeps up with one event per frame takes %.1f %% of the "
+                    + "device path's throughput at saturation (%.2f / (%.1f + %.2f))%n", totals[runs / 2]
+                    / (deviceCpuMicrosPerFrame + totals[runs / 2]) * 100, totals[runs / 2], deviceCpuMicrosPerFrame,
+                    totals[runs / 2]);
+        }
         // the share of redis-server's time spent executing each command (last run); the rest of its time goes
         // to reading requests, writing replies and the append-only file
         for (String line : commandStats.lines().toList()) {
