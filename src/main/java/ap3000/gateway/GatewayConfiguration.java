@@ -42,6 +42,7 @@ import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.EventPublisher;
 import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.event.NonEmptyBatch;
 import ap3000.gateway.notify.RetrySchedule;
 import ap3000.gateway.notify.WebhookAttemptLog;
 import ap3000.gateway.notify.WebhookDelivery;
@@ -98,6 +99,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         // started after Redis and stopped before it: the writer flushes what is queued on the way out
         context.addService(journal, true, true);
         registry.bind("eventJournal", journal);
+        registry.bind("nonEmptyBatch", new NonEmptyBatch());
 
         ProtocolErrors protocolErrors = new ProtocolErrors(
                 Long.parseLong(required(properties, "gateway.protocol.error-log-interval-ms")));
