@@ -49,7 +49,7 @@ public final class ScaleBenchmark {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
         if (parts.contains("baseline")) {
-            baseline(Integer.getInteger("connections", 64), 20);
+            baseline(Integer.getInteger("connections", 64), 20, Integer.getInteger("warmupSeconds", 20));
         }
         if (parts.contains("rate")) {
             for (String rate : System.getProperty("rates", "2000,5000,10000").split(",")) {
@@ -71,32 +71,39 @@ public final class ScaleBenchmark {
 
     // ---- baseline: bare Netty vs the gateway, closed loop ------------------------------------------------------
 
-    private static void baseline(int connections, int seconds) throws Exception {
-        System.out.printf(Locale.ROOT, "%nBaseline: %d devices in a closed loop (next heartbeat on the reply), %d s each%n",
-                connections, seconds);
+    private static void baseline(int connections, int seconds, int warmupSeconds) throws Exception {
+        System.out.printf(Locale.ROOT, "%nBaseline: %d devices in a closed loop (next heartbeat on the reply), %d s each "
+                + "after a %d s warm-up of the same load%n", connections, seconds, warmupSeconds);
         int barePort = RunningGateway.freePort();
         SimulatorRun.Result bare;
         try (BareNettyServer server = new BareNettyServer(barePort)) {
+            warmUp(barePort, 0, connections, warmupSeconds);
             bare = SimulatorRun.run(closedLoop(barePort, 0, connections), Duration.ofSeconds(seconds), false);
         }
         report("bare Netty + codec", bare);
         SimulatorRun.Result gateway;
         String cpu;
         try (Gateway g = Gateway.start(Map.of(), List.of())) {
+            warmUp(g.tcpPort, g.httpPort, connections, warmupSeconds);
             long redisPid = Long.parseLong(Files.readString(g.dataDir.resolve("redis/redis.pid")).trim());
             long gatewayBefore = g.cpuTicks();
             long redisBefore = GatewayProcess.cpuTicks(redisPid);
             long simulatorBefore = GatewayProcess.cpuTicks(ProcessHandle.current().pid());
-            Path recording = g.dataDir.resolve("closed-loop.jfr");
-            g.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + recording);
             gateway = SimulatorRun.run(closedLoop(g.tcpPort, g.httpPort, connections), Duration.ofSeconds(seconds), false);
-            g.jcmd("JFR.stop", "name=bench");
-            printProfile(recording);
             // where the two cores went while the gateway was saturated (% of one core)
             cpu = String.format(Locale.ROOT, "gateway JVM %.0f %%, redis-server %.0f %%, simulator %.0f %%",
                     (g.cpuTicks() - gatewayBefore) / (double) seconds,
                     (GatewayProcess.cpuTicks(redisPid) - redisBefore) / (double) seconds,
                     (GatewayProcess.cpuTicks(ProcessHandle.current().pid()) - simulatorBefore) / (double) seconds);
+            // profiled in a window of its own: with JFR's profile settings started, the gateway answered less than half
+            // as many frames in that window (the C2 compiler took half a core), so it is not the measured one
+            Path recording = g.dataDir.resolve("closed-loop.jfr");
+            g.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + recording);
+            SimulatorRun.Result profiled = SimulatorRun.run(closedLoop(g.tcpPort, g.httpPort, connections),
+                    Duration.ofSeconds(seconds), false);
+            g.jcmd("JFR.stop", "name=bench");
+            System.out.printf(Locale.ROOT, "profiled window (JFR on): %,.0f frames/s%n", rate(profiled));
+            printProfile(recording);
         }
         report("gateway (journal + audit)", gateway);
         System.out.println("CPU while the gateway was saturated (% of one core): " + cpu);
@@ -106,6 +113,15 @@ public final class ScaleBenchmark {
         TABLE.put("closed loop, " + connections + " devices: gateway", describe(gateway));
         TABLE.put("gateway frames/s as a share of bare Netty", String.format(Locale.ROOT, "%.1f %%", ratio));
         TABLE.put("CPU during the gateway's closed loop (of 200 %)", cpu);
+    }
+
+    /** A fresh JVM is still compiling its hot paths for the first seconds under load; measure after that. */
+    private static void warmUp(int tcpPort, int httpPort, int connections, int seconds) throws Exception {
+        if (seconds > 0) {
+            SimulatorRun.Result warmUp = SimulatorRun.run(closedLoop(tcpPort, httpPort, connections),
+                    Duration.ofSeconds(seconds), false);
+            System.out.printf(Locale.ROOT, "  warm-up: %,.0f frames/s%n", rate(warmUp));
+        }
     }
 
     private static DeviceSimulator.Settings closedLoop(int tcpPort, int httpPort, int devices) {
