@@ -61,14 +61,21 @@ public class EventJournal extends ServiceSupport {
             return 0
             """;
 
-    /** A batch on its way to Redis; its future says whether its once-key was new. */
+    /**
+     * A batch on its way to Redis; its future says whether its once-key was new. Its stream entries (or script
+     * arguments) are serialized by the caller, so that the one writer thread only sends them.
+     */
     private static final class Append {
         private final EventBatch batch;
+        private final List<Map<String, String>> entries;
+        private final List<String> onceArguments;
         private final CompletableFuture<Boolean> done = new CompletableFuture<>();
         private Response<Object> onceReply;
 
-        Append(EventBatch batch) {
+        Append(EventBatch batch, List<Map<String, String>> entries, List<String> onceArguments) {
             this.batch = batch;
+            this.entries = entries;
+            this.onceArguments = onceArguments;
         }
     }
 
@@ -124,7 +131,8 @@ public class EventJournal extends ServiceSupport {
         if (batch.isEmpty()) {
             return true;
         }
-        Append append = new Append(batch);
+        Append append = batch.onceKey() != null ? new Append(batch, null, onceArguments(batch))
+                : new Append(batch, entries(batch.events()), null);
         // a full queue holds the caller back (and so the device's reply): overload slows devices, it loses nothing
         queue.put(append);
         if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
@@ -222,11 +230,11 @@ public class EventJournal extends ServiceSupport {
             drain();
             try (Pipeline pipeline = redis.client().pipelined()) {
                 for (Append append : group) {
-                    if (append.batch.onceKey() != null) {
+                    if (append.onceArguments != null) {
                         append.onceReply = pipeline.eval(APPEND_ONCE,
-                                List.of(onceKey(append.batch.onceKey()), streamKey), onceArguments(append.batch));
+                                List.of(onceKey(append.batch.onceKey()), streamKey), append.onceArguments);
                     } else {
-                        append(pipeline, append.batch.events());
+                        append(pipeline, append.entries);
                     }
                 }
                 RedisConnection.syncOrThrow(pipeline);
@@ -325,7 +333,7 @@ public class EventJournal extends ServiceSupport {
             pending = new ArrayList<>(backlog);
         }
         try (Pipeline pipeline = redis.client().pipelined()) {
-            append(pipeline, pending);
+            append(pipeline, entries(pending));
             RedisConnection.syncOrThrow(pipeline);
         }
         countAccepted(pending);
@@ -340,10 +348,18 @@ public class EventJournal extends ServiceSupport {
         LOG.info("Wrote {} events that waited in memory while Redis was unreachable", pending.size());
     }
 
-    private void append(Pipeline pipeline, List<DeviceEvent> events) {
-        for (DeviceEvent event : events) {
-            pipeline.xadd(streamKey, appendParams, entry(event));
+    private void append(Pipeline pipeline, List<Map<String, String>> entries) {
+        for (Map<String, String> entry : entries) {
+            pipeline.xadd(streamKey, appendParams, entry);
         }
+    }
+
+    private static List<Map<String, String>> entries(List<DeviceEvent> events) {
+        List<Map<String, String>> entries = new ArrayList<>(events.size());
+        for (DeviceEvent event : events) {
+            entries.add(entry(event));
+        }
+        return entries;
     }
 
     private List<String> onceArguments(EventBatch batch) {
