@@ -95,6 +95,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                         .toSeconds(),
                 Integer.parseInt(required(properties, "gateway.events.backlog-limit")),
                 Integer.parseInt(required(properties, "gateway.events.queue-limit")),
+                Integer.parseInt(required(properties, "gateway.events.writers")),
                 duration(properties, "gateway.events.trim-interval"));
         // started after Redis and stopped before it: the writer flushes what is queued on the way out
         context.addService(journal, true, true);

@@ -3,10 +3,12 @@ package ap3000.gateway.event;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,8 +32,9 @@ import redis.clients.jedis.resps.StreamGroupInfo;
 
 /**
  * Where an event is <em>accepted</em>: appended to one Redis Stream that the audit and notification routes
- * read. One writer thread takes every batch in the order it came and writes whatever has queued up in one
- * pipelined round trip (group commit), so events of one device stay in order whatever their kind. Callers of
+ * read. A few writer threads (each device always on the same one) take batches in the order they came and write
+ * whatever has queued up in one pipelined round trip (group commit), so events of one device stay in order
+ * whatever their kind, while two round trips can be under way at once. Callers of
  * critical and awaited batches wait for the write (see {@link EventBatch.Acceptance}); a critical batch Redis
  * did not take fails its caller, so the device is not acked. Other events wait in a bounded in-memory backlog
  * while Redis is unreachable and are written, in order, as soon as it answers again.
@@ -84,7 +87,11 @@ public class EventJournal extends ServiceSupport {
     private final long maxLength;
     private final long onceTtlSeconds;
     private final int backlogLimit;
-    private final BlockingQueue<Append> queue;
+    /** One queue per writer thread. */
+    private final List<BlockingQueue<Append>> queues = new ArrayList<>();
+    private final List<Thread> writers = new ArrayList<>();
+    /** Writers take turns at the shared backlog: it is written once, in order, before anything newer. */
+    private final Object drainLock = new Object();
     private final long trimEveryNanos;
     private final XAddParams appendParams;
 
@@ -93,7 +100,6 @@ public class EventJournal extends ServiceSupport {
     private final Map<String, LongAdder> acceptedByType = new ConcurrentHashMap<>();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder dropped = new LongAdder();
-    private Thread writer;
     private long nextTrimAt;
 
     /**
@@ -101,24 +107,31 @@ public class EventJournal extends ServiceSupport {
      * @param maxLength      approximate cap of the stream, a guard against unbounded growth
      * @param onceTtlSeconds how long a once-key (a settled order) is remembered
      * @param backlogLimit   events kept in memory while Redis is down
-     * @param queueLimit     batches waiting for the writer; beyond it, callers wait (backpressure)
+     * @param queueLimit     batches waiting for the writers (shared out between them); beyond it, callers wait
+     *                       (backpressure)
+     * @param writerCount    writer threads, each with its own pipeline; a device's events always take the same one
      * @param trimInterval   how often entries every reader is done with are dropped
      */
     public EventJournal(RedisConnection redis, String streamKey, long maxLength, long onceTtlSeconds,
-                        int backlogLimit, int queueLimit, Duration trimInterval) {
+                        int backlogLimit, int queueLimit, int writerCount, Duration trimInterval) {
         this.redis = redis;
         this.streamKey = streamKey;
         this.maxLength = maxLength;
         this.onceTtlSeconds = onceTtlSeconds;
         this.backlogLimit = backlogLimit;
-        this.queue = new LinkedBlockingQueue<>(queueLimit);
+        if (writerCount < 1) {
+            throw new IllegalArgumentException("gateway.events.writers must be at least 1, not " + writerCount);
+        }
+        for (int i = 0; i < writerCount; i++) {
+            queues.add(new LinkedBlockingQueue<>(Math.max(1, queueLimit / writerCount)));
+        }
         this.trimEveryNanos = trimInterval.toNanos();
         this.appendParams = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
     }
 
     /** Batches handed over and not yet written: how far the writer is behind. */
     public int queued() {
-        return queue.size();
+        return queues.stream().mapToInt(BlockingQueue::size).sum();
     }
 
     /**
@@ -131,21 +144,49 @@ public class EventJournal extends ServiceSupport {
         if (batch.isEmpty()) {
             return true;
         }
-        Append append = batch.onceKey() != null ? new Append(batch, null, onceArguments(batch))
-                : new Append(batch, entries(batch.events()), null);
+        List<Append> appends = new ArrayList<>(1);
+        if (batch.onceKey() != null) {
+            // a settlement: one device, one atomic script
+            appends.add(new Append(batch, null, onceArguments(batch)));
+        } else {
+            for (List<DeviceEvent> events : byWriter(batch.events())) {
+                appends.add(new Append(events.size() == batch.events().size() ? batch
+                        : new EventBatch(events, batch.acceptance(), null, events.size()), entries(events), null));
+            }
+        }
         // a full queue holds the caller back (and so the device's reply): overload slows devices, it loses nothing
-        queue.put(append);
+        for (Append append : appends) {
+            queues.get(writerOf(append.batch.events().get(0))).put(append);
+        }
         if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
             return true;
         }
         try {
-            return append.done.get();
+            boolean onceKeyNew = true;
+            for (Append append : appends) {
+                onceKeyNew &= append.done.get();
+            }
+            return onceKeyNew;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof JedisException jedis) {
                 throw jedis;
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Every event of one device goes through the same writer, so that its events stay in order. */
+    private int writerOf(DeviceEvent event) {
+        return Math.floorMod(event.deviceId().hashCode(), queues.size());
+    }
+
+    /** A batch's events split by writer, in their order (a connection closing takes several devices offline). */
+    private Collection<List<DeviceEvent>> byWriter(List<DeviceEvent> events) {
+        Map<Integer, List<DeviceEvent>> split = new TreeMap<>();
+        for (DeviceEvent event : events) {
+            split.computeIfAbsent(writerOf(event), writer -> new ArrayList<>()).add(event);
+        }
+        return split.values();
     }
 
     public String streamKey() {
@@ -173,25 +214,36 @@ public class EventJournal extends ServiceSupport {
     @Override
     protected void doStart() {
         nextTrimAt = System.nanoTime() + trimEveryNanos;
-        writer = new Thread(this::writeLoop, "ap3000-journal-writer");
-        writer.start();
+        for (int i = 0; i < queues.size(); i++) {
+            BlockingQueue<Append> queue = queues.get(i);
+            // one writer trims, the others only write
+            boolean trims = i == 0;
+            Thread writer = new Thread(() -> writeLoop(queue, trims), "ap3000-journal-writer-" + i);
+            writers.add(writer);
+            writer.start();
+        }
     }
 
     /** Writes what is queued before returning: nothing a caller handed over is left behind by a clean stop. */
     @Override
     protected void doStop() throws InterruptedException {
-        writer.interrupt();
-        writer.join(TimeUnit.SECONDS.toMillis(30));
+        for (Thread writer : writers) {
+            writer.interrupt();
+        }
+        for (Thread writer : writers) {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        writers.clear();
     }
 
-    private void writeLoop() {
+    private void writeLoop(BlockingQueue<Append> queue, boolean trims) {
         List<Append> group = new ArrayList<>();
         while (true) {
             Append first;
             try {
                 first = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                flushAndEnd(group);
+                flushAndEnd(queue, group);
                 return;
             }
             if (first == null) {
@@ -202,7 +254,7 @@ public class EventJournal extends ServiceSupport {
                 write(group);
                 group.clear();
             }
-            if (System.nanoTime() - nextTrimAt > 0) {
+            if (trims && System.nanoTime() - nextTrimAt > 0) {
                 nextTrimAt = System.nanoTime() + trimEveryNanos;
                 try {
                     trimConsumed();
@@ -214,7 +266,7 @@ public class EventJournal extends ServiceSupport {
         }
     }
 
-    private void flushAndEnd(List<Append> group) {
+    private void flushAndEnd(BlockingQueue<Append> queue, List<Append> group) {
         queue.drainTo(group);
         if (!group.isEmpty()) {
             write(group);
@@ -325,6 +377,12 @@ public class EventJournal extends ServiceSupport {
 
     /** Writes what waited in memory while Redis was unreachable, in order, before anything newer. */
     private void drain() {
+        synchronized (drainLock) {
+            drainLocked();
+        }
+    }
+
+    private void drainLocked() {
         List<DeviceEvent> pending;
         synchronized (backlog) {
             if (backlog.isEmpty()) {
@@ -338,7 +396,7 @@ public class EventJournal extends ServiceSupport {
         }
         countAccepted(pending);
         synchronized (backlog) {
-            // only this thread takes from the backlog; it grew at its end or lost its oldest meanwhile
+            // only the writer holding drainLock takes from the backlog; it grew at its end or lost its oldest meanwhile
             for (DeviceEvent written : pending) {
                 if (backlog.peekFirst() == written) {
                     backlog.pollFirst();
