@@ -3,7 +3,6 @@ package ap3000.gateway.event;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +65,7 @@ public class EventJournal extends ServiceSupport {
 
     /**
      * A batch on its way to Redis; its future says whether its once-key was new. Its stream entries (or script
-     * arguments) are serialized by the caller, so that the one writer thread only sends them.
+     * arguments) are serialized by the caller, so that its writer thread only sends them.
      */
     private static final class Append {
         private final EventBatch batch;
@@ -129,7 +128,7 @@ public class EventJournal extends ServiceSupport {
         this.appendParams = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
     }
 
-    /** Batches handed over and not yet written: how far the writer is behind. */
+    /** Batches handed over and not yet written: how far the writers are behind. */
     public int queued() {
         return queues.stream().mapToInt(BlockingQueue::size).sum();
     }
@@ -145,18 +144,17 @@ public class EventJournal extends ServiceSupport {
             return true;
         }
         List<Append> appends = new ArrayList<>(1);
-        if (batch.onceKey() != null) {
-            // a settlement: one device, one atomic script
-            appends.add(new Append(batch, null, onceArguments(batch)));
-        } else {
-            for (List<DeviceEvent> events : byWriter(batch.events())) {
-                appends.add(new Append(events.size() == batch.events().size() ? batch
-                        : new EventBatch(events, batch.acceptance(), null, events.size()), entries(events), null));
-            }
-        }
-        // a full queue holds the caller back (and so the device's reply): overload slows devices, it loses nothing
-        for (Append append : appends) {
-            queues.get(writerOf(append.batch.events().get(0))).put(append);
+        // a settlement (once-key) is one device's, written by one atomic script
+        Map<Integer, List<DeviceEvent>> parts = batch.onceKey() != null
+                ? Map.of(writerOf(batch.events().get(0)), batch.events()) : byWriter(batch.events());
+        for (Map.Entry<Integer, List<DeviceEvent>> part : parts.entrySet()) {
+            List<DeviceEvent> events = part.getValue();
+            Append append = batch.onceKey() != null ? new Append(batch, null, onceArguments(batch))
+                    : new Append(events == batch.events() ? batch
+                            : new EventBatch(events, batch.acceptance(), null, events.size()), entries(events), null);
+            // a full queue holds the caller back (and so the device's reply): overload slows devices, loses nothing
+            queues.get(part.getKey()).put(append);
+            appends.add(append);
         }
         if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
             return true;
@@ -180,13 +178,20 @@ public class EventJournal extends ServiceSupport {
         return Math.floorMod(event.deviceId().hashCode(), queues.size());
     }
 
-    /** A batch's events split by writer, in their order (a connection closing takes several devices offline). */
-    private Collection<List<DeviceEvent>> byWriter(List<DeviceEvent> events) {
+    /**
+     * A batch's events by writer, in their order. Nearly every batch is one device's and stays whole; a connection
+     * closing takes several devices offline at once.
+     */
+    private Map<Integer, List<DeviceEvent>> byWriter(List<DeviceEvent> events) {
+        int first = writerOf(events.get(0));
+        if (events.stream().allMatch(event -> writerOf(event) == first)) {
+            return Map.of(first, events);
+        }
         Map<Integer, List<DeviceEvent>> split = new TreeMap<>();
         for (DeviceEvent event : events) {
             split.computeIfAbsent(writerOf(event), writer -> new ArrayList<>()).add(event);
         }
-        return split.values();
+        return split;
     }
 
     public String streamKey() {
@@ -378,11 +383,11 @@ public class EventJournal extends ServiceSupport {
     /** Writes what waited in memory while Redis was unreachable, in order, before anything newer. */
     private void drain() {
         synchronized (drainLock) {
-            drainLocked();
+            drainBacklog();
         }
     }
 
-    private void drainLocked() {
+    private void drainBacklog() {
         List<DeviceEvent> pending;
         synchronized (backlog) {
             if (backlog.isEmpty()) {

@@ -6,8 +6,8 @@ import org.apache.camel.Predicate;
 /**
  * The filter of the batch routes ({@code ref: nonEmptyBatch}): passes an {@link EventBatch} or {@link JournalBatch}
  * that holds something. It replaces {@code ${body.isEmpty()}}, which Camel evaluates by building a bean expression
- * on every call and hashing the whole batch (every event) as the key of its bean cache: 14 % of the gateway's CPU
- * in the scale benchmark's closed loop.
+ * on every call and hashing the whole batch (every event) as the key of its bean cache: 14 % of the gateway's
+ * execution samples in one profiled closed loop of the scale benchmark.
  */
 public final class NonEmptyBatch implements Predicate {
 

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,13 +68,13 @@ class EventJournalWritersTest {
             List<DeviceEvent> events = gateway.journal(String.format("0471%04X", d));
             assertThat(events).extracting(e -> ((Number) e.data().get("n")).intValue())
                     .as("device %d", d)
-                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(0, EVENTS_PER_DEVICE)
+                    .containsExactlyElementsOf(IntStream.rangeClosed(0, EVENTS_PER_DEVICE)
                             .boxed().toList());
         }
     }
 
     private static DeviceEvent event(String device, int n) {
-        return new DeviceEvent(java.util.UUID.randomUUID().toString(), "device_heartbeat", device, null,
+        return new DeviceEvent(UUID.randomUUID().toString(), "device_heartbeat", device, null,
                 System.currentTimeMillis() / 1000, Map.of("n", n), System.nanoTime() / 1000, null, null, null,
                 "test");
     }
