@@ -47,7 +47,8 @@ import redis.embedded.RedisServer;
  *       draining a journal filled beforehand: the profile behind part 2's overhead.</li>
  * </ol>
  * Run: {@code mvn -B -q test-compile exec:java@audit-benchmark} ({@code -Dconnections=256},
- * {@code -Dappendfsync=everysec}, {@code -DingressThreads=64} vary part 2)
+ * {@code -Dappendfsync=everysec}, {@code -DingressThreads=64}, {@code -DwarmupSeconds=60} and
+ * {@code -DredisCpus=1} under {@code taskset -c 0} vary part 2)
  */
 public final class AuditBenchmark {
 
@@ -58,6 +59,14 @@ public final class AuditBenchmark {
     private static final int INGRESS_THREADS = Integer.getInteger("ingressThreads", 16);
     /** The audit batch size for part 2 ({@code -DauditBatch=1000}); default: application.properties. */
     private static final String AUDIT_BATCH = System.getProperty("auditBatch");
+
+    /**
+     * Cores for redis-server in part 2 ({@code -DredisCpus=1}, with the benchmark itself started under
+     * {@code taskset -c 0}): Redis off the gateway's cores, as on a host of its own.
+     */
+    private static final String REDIS_CPUS = System.getProperty("redisCpus");
+    /** Length of each of part 2's two warm-up runs ({@code -DwarmupSeconds=60}); one core warms up slowly. */
+    private static final int WARMUP_SECONDS = Integer.getInteger("warmupSeconds", 10);
 
     /** CPU (JVM and redis-server, us) per frame in the last part 2 run, and the mean of the runs with audit off. */
     private static double lastCpuMicrosPerFrame;
@@ -163,13 +172,14 @@ public final class AuditBenchmark {
         int connections = Integer.getInteger("connections", 64);
         int seconds = 15;
         System.out.printf(Locale.ROOT, "%n2. Device path through the gateway: %d connections, closed loop "
-                + "(0x21 heartbeat, wait for the reply), %d s per run, runs alternate, appendfsync %s, %d ingress threads%n",
-                connections, seconds, APPEND_FSYNC, INGRESS_THREADS);
+                + "(0x21 heartbeat, wait for the reply), %d s per run, runs alternate, appendfsync %s, %d ingress threads%s%n",
+                connections, seconds, APPEND_FSYNC, INGRESS_THREADS,
+                REDIS_CPUS == null ? "" : ", redis-server on cores " + REDIS_CPUS + " only");
         System.out.printf(Locale.ROOT, "%-10s %12s %12s %16s %16s %14s %11s %11s%n", "audit", "frames/s",
                 "accepted/s", "batch write avg", "batch write max", "audit events/s", "redis CPU", "JVM CPU");
         System.out.println("(warm-up runs, one per mode, not counted)");
-        run(false, connections, 10);
-        run(true, connections, 10);
+        run(false, connections, WARMUP_SECONDS);
+        run(true, connections, WARMUP_SECONDS);
         int rounds = Integer.getInteger("rounds", 2);
         double[] on = new double[rounds];
         double[] off = new double[rounds];
@@ -203,6 +213,9 @@ public final class AuditBenchmark {
         }
         try (RunningGateway gateway = RunningGateway.start(properties)) {
             long redisPid = Long.parseLong(Files.readString(gateway.dataDir().resolve("redis/redis.pid")).trim());
+            if (REDIS_CPUS != null) {
+                pin(redisPid, REDIS_CPUS);
+            }
             long redisCpuBefore = GatewayProcess.cpuTicks(redisPid);
             long jvmCpuBefore = jvmCpuNanos();
             LongAdder frames = new LongAdder();
@@ -249,6 +262,15 @@ public final class AuditBenchmark {
             }
             lastCpuMicrosPerFrame = (redisCpu + jvmCpu) / 100 * 1e6 / framesPerSecond;
             return framesPerSecond;
+        }
+    }
+
+    /** Moves every thread of a process to the given cores; its forks (AOF rewrites) inherit them. */
+    private static void pin(long pid, String cpus) throws Exception {
+        Process taskset = new ProcessBuilder("taskset", "-apc", cpus, Long.toString(pid)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (taskset.waitFor() != 0) {
+            throw new IllegalStateException("taskset could not pin redis-server " + pid + " to cores " + cpus);
         }
     }
 
