@@ -144,7 +144,9 @@ public class GatewayConfiguration implements CamelConfiguration {
                 required(properties, "gateway.events.stream"), "audit", nodeId,
                 Integer.parseInt(required(properties, "audit.batch-size")),
                 duration(properties, "audit.flush-interval"), duration(properties, "audit.claim-idle"),
-                AuditEntry::fromJournal);
+                AuditEntry::fromJournal)
+                .countOnAck(new JournalReader.AckCounts<>(auditStore::countsKey, AuditEntry::eventType,
+                        auditStore.eventsTtlSeconds()));
         registry.bind("auditReader", auditReader);
 
         WebhookEndpoints endpoints = WebhookEndpoints.read(properties);

@@ -2,6 +2,7 @@ package ap3000.gateway.event;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -33,6 +34,51 @@ public class JournalReader<T> {
     /** ID 0-0: the start of the stream, or of a consumer's pending list (Jedis's MINIMUM_ID is the range "-"). */
     private static final StreamEntryID START = new StreamEntryID(0, 0);
 
+    /**
+     * Acknowledges a batch and adds to the counters only the entries this call acknowledged, in one atomic step,
+     * so that an entry counts once however often its batch is read, written or claimed. Which entries are still
+     * pending is asked with XCLAIM JUSTID (it answers only those); entries another consumer finished, or a retry
+     * after a lost reply, are left out. KEYS[1] is the stream, KEYS[2..] the counter hashes; ARGV: group,
+     * consumer, TTL of the counters, the number of entries n, then their n IDs, n counter indexes (into KEYS) and
+     * n fields to add one to.
+     */
+    private static final String ACK_AND_COUNT = """
+            local n = tonumber(ARGV[4])
+            local counts = {}
+            local still = {}
+            local pending = {}
+            for _, entry in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[5], ARGV[4 + n], n, ARGV[2])) do
+              still[entry[1]] = true
+            end
+            for i = 5, 4 + n do
+              if still[ARGV[i]] then
+                pending[#pending + 1] = ARGV[i]
+                local key = tonumber(ARGV[i + n])
+                local field = ARGV[i + 2 * n]
+                counts[key] = counts[key] or {}
+                counts[key][field] = (counts[key][field] or 0) + 1
+              end
+            end
+            for first = 1, #pending, 1000 do
+              redis.call('XACK', KEYS[1], ARGV[1], unpack(pending, first, math.min(first + 999, #pending)))
+            end
+            for key, fields in pairs(counts) do
+              for field, count in pairs(fields) do
+                redis.call('HINCRBY', KEYS[key], field, count)
+              end
+              redis.call('EXPIRE', KEYS[key], ARGV[3])
+            end
+            return 0
+            """;
+
+    /**
+     * Counters kept with the acknowledgements: per entry, the hash and the field to add one to.
+     *
+     * @param ttlSeconds set on a counter hash whenever it grows
+     */
+    public record AckCounts<T>(Function<T, String> key, Function<T, String> field, long ttlSeconds) {
+    }
+
     private final RedisConnection redis;
     private final String stream;
     private final String group;
@@ -43,6 +89,7 @@ public class JournalReader<T> {
     private final Duration claimIdle;
 
     private final LongAdder lostEntries = new LongAdder();
+    private AckCounts<T> counts;
     private boolean groupReady;
     private boolean ownPendingMayExist = true;
     private long nextClaimAtMillis;
@@ -102,9 +149,38 @@ public class JournalReader<T> {
         return ids.isEmpty() ? JournalBatch.empty() : new JournalBatch<>(ids, entries);
     }
 
-    /** The group is done with the batch (stored, or dead-lettered): its journal entries are acknowledged. */
+    /** Counts every entry the group finishes, exactly once (see {@link #ack}). */
+    public JournalReader<T> countOnAck(AckCounts<T> counts) {
+        this.counts = counts;
+        return this;
+    }
+
+    /**
+     * The group is done with the batch (stored, or dead-lettered): its journal entries are acknowledged, and with
+     * {@link #countOnAck} counted in the same atomic step, only those still pending (a batch claimed by another
+     * consumer meanwhile, or acknowledged before a lost reply, is not counted again).
+     */
     public void ack(JournalBatch<T> batch) {
-        if (!batch.isEmpty()) {
+        if (counts != null && !batch.isEmpty()) {
+            int n = batch.size();
+            List<String> keys = new ArrayList<>(List.of(stream));
+            Map<String, String> keyIndex = new LinkedHashMap<>();
+            String[] args = new String[4 + 3 * n];
+            args[0] = group;
+            args[1] = consumer;
+            args[2] = Long.toString(counts.ttlSeconds());
+            args[3] = Integer.toString(n);
+            for (int i = 0; i < n; i++) {
+                T entry = batch.entries().get(i);
+                args[4 + i] = batch.ids().get(i).toString();
+                args[4 + n + i] = keyIndex.computeIfAbsent(counts.key().apply(entry), key -> {
+                    keys.add(key);
+                    return Integer.toString(keys.size());
+                });
+                args[4 + 2 * n + i] = counts.field().apply(entry);
+            }
+            redis.client().eval(ACK_AND_COUNT, keys, List.of(args));
+        } else if (!batch.isEmpty()) {
             redis.client().xack(stream, group, batch.ids().toArray(new StreamEntryID[0]));
         }
         ownPendingMayExist = false;

@@ -288,8 +288,8 @@ public final class AuditBenchmark {
         System.out.printf(Locale.ROOT, "%n3. CPU per audited event (us): %,d heartbeat events of 64 devices in the "
                 + "journal, drained by one thread in batches of %d, redis-server appendfsync %s, a fresh Redis per run%n",
                 events, batch, APPEND_FSYNC);
-        System.out.printf(Locale.ROOT, "%-5s %10s %10s %10s %14s %10s %12s%n", "run", "read", "write", "ack",
-                "redis-server", "total", "events/s");
+        System.out.printf(Locale.ROOT, "%-5s %10s %10s %10s %14s %10s %12s %15s%n", "run", "read", "write", "ack",
+                "redis-server", "total", "events/s", "Redis memory");
         double[] totals = new double[runs];
         String commandStats = "";
         for (int run = 0; run < runs; run++) {
@@ -336,6 +336,9 @@ public final class AuditBenchmark {
 
     /** Fills a journal, then audits it as the audit route does; prints one row and returns the total us/event. */
     private static double drain(RedisConnection connection, int events, int batch, int run) throws Exception {
+        // as the gateway wires them (GatewayConfiguration)
+        AuditStore store = new AuditStore(connection, "audit:", java.time.Duration.ofHours(168),
+                java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), new SimpleMeterRegistry());
         String stream = "bench:{events}";
         try (Pipeline p = connection.client().pipelined()) {
             for (int i = 0; i < events; i++) {
@@ -349,13 +352,15 @@ public final class AuditBenchmark {
             }
         }
         JournalReader<AuditEntry> reader = new JournalReader<>(connection, stream, "audit", "bench", batch,
-                java.time.Duration.ofMillis(100), java.time.Duration.ofMinutes(5), AuditEntry::fromJournal);
-        AuditStore store = new AuditStore(connection, "audit:", java.time.Duration.ofHours(168),
-                java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), new SimpleMeterRegistry());
+                java.time.Duration.ofMillis(100), java.time.Duration.ofMinutes(5), AuditEntry::fromJournal)
+                .countOnAck(new JournalReader.AckCounts<>(store::countsKey, AuditEntry::eventType,
+                        store.eventsTtlSeconds()));
+
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long redisPid = Long.parseLong(connection.client().info("server").lines()
                 .filter(l -> l.startsWith("process_id:")).findFirst().orElseThrow().substring(11).trim());
         connection.client().sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
+        long memoryBefore = usedMemory(connection);
         long redisBefore = GatewayProcess.cpuTicks(redisPid);
         long readNanos = 0;
         long writeNanos = 0;
@@ -382,10 +387,17 @@ public final class AuditBenchmark {
         // clock ticks of 10 ms
         double redisMicros = (GatewayProcess.cpuTicks(redisPid) - redisBefore) * 10_000.0 / written;
         double total = (readNanos + writeNanos + ackNanos) / 1e3 / written + redisMicros;
-        System.out.printf(Locale.ROOT, "%-5d %10.2f %10.2f %10.2f %14.2f %10.2f %,12.0f%n", run,
+        // the journal's entries stay (nothing trims them here): the growth is the audit store's
+        double bytesPerEvent = (usedMemory(connection) - memoryBefore) / (double) written;
+        System.out.printf(Locale.ROOT, "%-5d %10.2f %10.2f %10.2f %14.2f %10.2f %,12.0f %,13.0f B%n", run,
                 readNanos / 1e3 / written, writeNanos / 1e3 / written, ackNanos / 1e3 / written, redisMicros, total,
-                written / seconds);
+                written / seconds, bytesPerEvent);
         return total;
+    }
+
+    private static long usedMemory(RedisConnection connection) {
+        return Long.parseLong(connection.client().info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+                .findFirst().orElseThrow().substring("used_memory:".length()).trim());
     }
 
     private static DeviceEvent sampleEvent() {

@@ -1,0 +1,75 @@
+package ap3000.gateway.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import ap3000.gateway.RunningGateway;
+import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.StreamEntryID;
+import redis.embedded.RedisServer;
+
+/**
+ * Counting on acknowledgement against a real Redis: every entry counts once, whether its batch is acknowledged
+ * twice (a retry after a lost reply) or part of it was claimed and finished by another consumer first.
+ */
+class JournalReaderCountsTest {
+
+    private static final String STREAM = "test:{events}";
+    private static final String COUNTS = "test:counts";
+
+    private RedisServer redis;
+    private RedisConnection connection;
+
+    @BeforeEach
+    void start() throws Exception {
+        int port = RunningGateway.freePort();
+        redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+                .setting("dir " + Files.createTempDirectory("counts-redis")).build();
+        redis.start();
+        connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
+        connection.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        connection.stop();
+        redis.stop();
+    }
+
+    @Test
+    void should_count_each_entry_once_however_its_batch_is_finished() {
+        for (int i = 0; i < 6; i++) {
+            connection.client().xadd(STREAM, StreamEntryID.NEW_ENTRY, Map.of("type", i < 4 ? "heartbeat" : "settlement"));
+        }
+        JournalReader<Map<String, String>> a = reader("a", 6, Duration.ofHours(1));
+        JournalBatch<Map<String, String>> batchOfA = a.next();
+        assertThat(batchOfA.size()).isEqualTo(6);
+
+        // b finds a's entries idle and finishes the first two of them while a is still writing
+        JournalReader<Map<String, String>> b = reader("b", 2, Duration.ZERO);
+        JournalBatch<Map<String, String>> batchOfB = b.next();
+        assertThat(batchOfB.ids()).containsExactlyElementsOf(batchOfA.ids().subList(0, 2));
+        b.ack(batchOfB);
+        assertThat(connection.client().hgetAll(COUNTS)).containsEntry("heartbeat", "2").hasSize(1);
+
+        a.ack(batchOfA);
+        a.ack(batchOfA); // again, as after a reply lost on the way back
+        assertThat(connection.client().hgetAll(COUNTS)).containsEntry("heartbeat", "4").containsEntry("settlement", "2");
+        assertThat(connection.client().xpending(STREAM, "audit").getTotal()).isZero();
+        assertThat(connection.client().ttl(COUNTS)).isBetween(1L, 3600L);
+    }
+
+    private JournalReader<Map<String, String>> reader(String consumer, int batchSize, Duration claimIdle) {
+        return new JournalReader<>(connection, STREAM, "audit", consumer, batchSize, Duration.ofMillis(100), claimIdle,
+                Function.identity())
+                .countOnAck(new JournalReader.AckCounts<>(entry -> COUNTS, entry -> entry.get("type"), 3600));
+    }
+}
