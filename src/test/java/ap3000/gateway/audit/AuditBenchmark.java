@@ -395,9 +395,16 @@ public final class AuditBenchmark {
         return total;
     }
 
+    /** Memory Redis holds data in: without the append-only file's buffers and clients' buffers, which come and go. */
     private static long usedMemory(RedisConnection connection) {
-        return Long.parseLong(connection.client().info("memory").lines().filter(l -> l.startsWith("used_memory:"))
-                .findFirst().orElseThrow().substring("used_memory:".length()).trim());
+        Map<String, Long> memory = new java.util.HashMap<>();
+        for (String line : connection.client().info("memory").lines().toList()) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(colon + 1).trim().matches("\\d+")) {
+                memory.put(line.substring(0, colon), Long.parseLong(line.substring(colon + 1).trim()));
+            }
+        }
+        return memory.get("used_memory") - memory.get("mem_aof_buffer") - memory.get("mem_clients_normal");
     }
 
     private static DeviceEvent sampleEvent() {
