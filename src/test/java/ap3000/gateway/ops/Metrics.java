@@ -5,14 +5,14 @@ import java.io.IOException;
 import ap3000.gateway.Http;
 
 /** One scrape of /observe/metrics (Prometheus text), with the value of a series found by name and labels. */
-record Metrics(String text) {
+public record Metrics(String text) {
 
-    static Metrics scrape(int httpPort) throws IOException, InterruptedException {
+    public static Metrics scrape(int httpPort) throws IOException, InterruptedException {
         return new Metrics(Http.text(httpPort, "/observe/metrics").body());
     }
 
     /** The value of the first series named {@code name} that has every one of {@code labels} (k="v"); NaN if none. */
-    double value(String name, String... labels) {
+    public double value(String name, String... labels) {
         for (String line : text.split("\n")) {
             if (line.startsWith("#") || !(line.startsWith(name + "{") || line.startsWith(name + " "))) {
                 continue;

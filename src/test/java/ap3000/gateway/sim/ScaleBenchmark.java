@@ -17,6 +17,7 @@ import ap3000.gateway.GatewayProcess;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.notify.WebhookReceiver;
+import ap3000.gateway.ops.Metrics;
 
 /**
  * The scale benchmark (docs/benchmarks.md): the gateway in a process of its own with an embedded Redis, the device
@@ -136,11 +137,14 @@ public final class ScaleBenchmark {
         int devices = Integer.getInteger("rateDevices", 2000);
         System.clearProperty("sim.measureAfterSeconds");
         long heartbeatMs = Math.max(1, devices * 1000L / framesPerSecond);
-        System.out.printf(Locale.ROOT, "%nRate: %d devices, a heartbeat each every %d ms (%,d frames/s), %d s, audit on, "
-                + "every event to a local webhook receiver%n", devices, heartbeatMs, devices * 1000 / heartbeatMs, seconds);
+        // -Daudit=false and -Dwebhooks=false take those out, to see what each costs at this rate
+        boolean audit = Boolean.parseBoolean(System.getProperty("audit", "true"));
+        boolean webhooks = Boolean.parseBoolean(System.getProperty("webhooks", "true"));
+        System.out.printf(Locale.ROOT, "%nRate: %d devices, a heartbeat each every %d ms (%,d frames/s), %d s, audit %s, "
+                + "%s%n", devices, heartbeatMs, devices * 1000 / heartbeatMs, seconds, audit ? "on" : "off",
+                webhooks ? "every event to a local webhook receiver" : "no webhook endpoint");
         try (WebhookReceiver receiver = new WebhookReceiver();
-             Gateway g = Gateway.start(Map.of("NOTIFY_ENDPOINTS", "local", "NOTIFY_ENDPOINTS_LOCAL_URL", receiver.url()),
-                     List.of())) {
+             Gateway g = Gateway.start(rateEnvironment(audit, webhooks, receiver.url()), List.of())) {
             DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, "",
                     devices, 0x05200000, 0.1, 2, Duration.ofMillis(heartbeatMs), Duration.ofSeconds(30), 0,
                     Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 1, 2000, false);
@@ -148,13 +152,41 @@ public final class ScaleBenchmark {
             System.setProperty("sim.measureAfterSeconds", "15");
             SimulatorRun.Result result = SimulatorRun.run(settings, Duration.ofSeconds(seconds), true);
             report("gateway, open loop", result);
-            int webhooks = receiver.accepted().size();
-            System.out.printf(Locale.ROOT, "webhooks received during the run: %,d%n", webhooks);
+            if (audit) {
+                auditCatchUp(g.httpPort);
+            }
+            int delivered = receiver.accepted().size();
+            System.out.printf(Locale.ROOT, "webhooks received during the run: %,d%n", delivered);
             TABLE.put(String.format(Locale.ROOT, "open loop %,d frames/s offered (%d devices)", devices * 1000 / heartbeatMs,
                     devices), describe(result));
             TABLE.put(String.format(Locale.ROOT, "webhooks received in the %,d frames/s run", framesPerSecond),
-                    String.format(Locale.ROOT, "%,d", webhooks));
+                    String.format(Locale.ROOT, "%,d", delivered));
         }
+    }
+
+    private static Map<String, String> rateEnvironment(boolean audit, boolean webhooks, String receiverUrl) {
+        Map<String, String> environment = new java.util.HashMap<>(Map.of("AUDIT_ENABLED", Boolean.toString(audit)));
+        if (webhooks) {
+            environment.putAll(Map.of("NOTIFY_ENDPOINTS", "local", "NOTIFY_ENDPOINTS_LOCAL_URL", receiverUrl));
+        }
+        return environment;
+    }
+
+    /** How far behind the audit was when the load stopped, and how long it then took to write everything. */
+    private static void auditCatchUp(int httpPort) throws Exception {
+        long stopped = System.nanoTime();
+        Metrics atEnd = Metrics.scrape(httpPort);
+        System.out.printf(Locale.ROOT, "audit when the load stopped: lag %.1f s, %,.0f entries read and not yet written%n",
+                atEnd.value("gateway_audit_lag_seconds"), atEnd.value("gateway_audit_pending"));
+        // the gauges are refreshed by the ops-monitor route: wait for two readings of nothing behind
+        int zeros = 0;
+        while (zeros < 2 && System.nanoTime() - stopped < Duration.ofMinutes(5).toNanos()) {
+            Metrics now = Metrics.scrape(httpPort);
+            zeros = now.value("gateway_audit_lag_seconds") == 0 && now.value("gateway_audit_pending") == 0 ? zeros + 1 : 0;
+            Thread.sleep(500);
+        }
+        System.out.printf(Locale.ROOT, "audit caught up %.1f s after the load stopped%s%n",
+                (System.nanoTime() - stopped) / 1e9, zeros < 2 ? " (NOT within 5 minutes)" : "");
     }
 
     // ---- devices: connections held, memory per connection -----------------------------------------------------
