@@ -36,11 +36,12 @@ public class JournalReader<T> {
 
     /**
      * Acknowledges a batch and adds to the counters only the entries this call acknowledged, in one atomic step,
-     * so that an entry counts once however often its batch is read, written or claimed. Which entries are still
-     * pending is asked with XCLAIM JUSTID (it answers only those); entries another consumer finished, or a retry
-     * after a lost reply, are left out. KEYS[1] is the stream, KEYS[2..] the counter hashes; ARGV: group,
-     * consumer, TTL of the counters, the number of entries n, then their n IDs, n counter indexes (into KEYS) and
-     * n fields to add one to.
+     * so that an entry counts once however often its batch is read, written or claimed. Only entries still pending
+     * for this consumer are acknowledged and counted (XPENDING over the batch's ID range): entries another consumer
+     * claimed or finished, and a second call after a lost reply, are left out. (This consumer's pending entries are
+     * the batch: it reads again only after acknowledging; an entry missed here stays pending and is read again.)
+     * KEYS[1] is the stream, KEYS[2..] the counter hashes; ARGV: group, consumer, TTL of the counters, the number
+     * of entries n, then their n IDs in stream order, n counter indexes (into KEYS) and n fields to add one to.
      */
     private static final String ACK_AND_COUNT = """
             local n = tonumber(ARGV[4])
