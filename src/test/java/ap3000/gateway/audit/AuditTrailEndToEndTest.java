@@ -119,6 +119,7 @@ class AuditTrailEndToEndTest {
         assertThat(keys).contains("audit:session:" + ORDER, "audit:session:" + ORDER + ":samples",
                 "audit:device:" + DEVICE_ID + ":sessions", "audit:device:" + DEVICE_ID + ":seen",
                 "audit:device:" + DEVICE_ID + ":port:2:session");
+        assertThat(keys).anyMatch(key -> key.startsWith("audit:counts:"));
         for (String key : keys) {
             assertThat(redis.ttl(key)).as("TTL of " + key).isPositive();
         }
