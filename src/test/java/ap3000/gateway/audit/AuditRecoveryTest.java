@@ -16,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
@@ -33,9 +34,7 @@ class AuditRecoveryTest {
     @BeforeEach
     void startRedis() throws Exception {
         int port = RunningGateway.freePort();
-        redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("dir " + Files.createTempDirectory("audit-redis")).build();
-        redis.start();
+        redis = ExternalRedis.start(port, Files.createTempDirectory("audit-redis"));
         url = "redis://127.0.0.1:" + port;
         client = RedisClient.create("127.0.0.1", port);
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.StreamEntryID;
@@ -31,9 +32,7 @@ class JournalReaderCountsTest {
     @BeforeEach
     void start() throws Exception {
         int port = RunningGateway.freePort();
-        redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                .setting("dir " + Files.createTempDirectory("counts-redis")).build();
-        redis.start();
+        redis = ExternalRedis.start(port, Files.createTempDirectory("counts-redis"));
         connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
         connection.start();
     }
