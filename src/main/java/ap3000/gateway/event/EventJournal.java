@@ -144,17 +144,16 @@ public class EventJournal extends ServiceSupport {
             return true;
         }
         List<Append> appends = new ArrayList<>(1);
-        // a settlement (once-key) is one device's, written by one atomic script
-        Map<Integer, List<DeviceEvent>> parts = batch.onceKey() != null
-                ? Map.of(writerOf(batch.events().get(0)), batch.events()) : byWriter(batch.events());
-        for (Map.Entry<Integer, List<DeviceEvent>> part : parts.entrySet()) {
-            List<DeviceEvent> events = part.getValue();
-            Append append = batch.onceKey() != null ? new Append(batch, null, onceArguments(batch))
-                    : new Append(events == batch.events() ? batch
-                            : new EventBatch(events, batch.acceptance(), null, events.size()), entries(events), null);
-            // a full queue holds the caller back (and so the device's reply): overload slows devices, loses nothing
-            queues.get(part.getKey()).put(append);
-            appends.add(append);
+        if (batch.onceKey() != null) {
+            // a settlement (once-key) is one device's, written by one atomic script
+            appends.add(enqueue(writerOf(batch.events().get(0)), new Append(batch, null, onceArguments(batch))));
+        } else {
+            for (Map.Entry<Integer, List<DeviceEvent>> part : byWriter(batch.events()).entrySet()) {
+                List<DeviceEvent> events = part.getValue();
+                EventBatch partBatch = events == batch.events() ? batch
+                        : new EventBatch(events, batch.acceptance(), null, events.size());
+                appends.add(enqueue(part.getKey(), new Append(partBatch, entries(events), null)));
+            }
         }
         if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
             return true;
@@ -171,6 +170,12 @@ public class EventJournal extends ServiceSupport {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** A full queue holds the caller back (and so the device's reply): overload slows devices, loses nothing. */
+    private Append enqueue(int writer, Append append) throws InterruptedException {
+        queues.get(writer).put(append);
+        return append;
     }
 
     /** Every event of one device goes through the same writer, so that its events stay in order. */

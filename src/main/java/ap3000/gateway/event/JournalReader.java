@@ -162,29 +162,36 @@ public class JournalReader<T> {
      * consumer meanwhile, or acknowledged before a lost reply, is not counted again).
      */
     public void ack(JournalBatch<T> batch) {
-        if (counts != null && !batch.isEmpty()) {
-            int n = batch.size();
-            List<String> keys = new ArrayList<>(List.of(stream));
-            Map<String, String> keyIndex = new LinkedHashMap<>();
-            String[] args = new String[4 + 3 * n];
-            args[0] = group;
-            args[1] = consumer;
-            args[2] = Long.toString(counts.ttlSeconds());
-            args[3] = Integer.toString(n);
-            for (int i = 0; i < n; i++) {
-                T entry = batch.entries().get(i);
-                args[4 + i] = batch.ids().get(i).toString();
-                args[4 + n + i] = keyIndex.computeIfAbsent(counts.key().apply(entry), key -> {
-                    keys.add(key);
-                    return Integer.toString(keys.size());
-                });
-                args[4 + 2 * n + i] = counts.field().apply(entry);
+        if (!batch.isEmpty()) {
+            if (counts != null) {
+                ackAndCount(batch);
+            } else {
+                redis.client().xack(stream, group, batch.ids().toArray(new StreamEntryID[0]));
             }
-            redis.client().eval(ACK_AND_COUNT, keys, List.of(args));
-        } else if (!batch.isEmpty()) {
-            redis.client().xack(stream, group, batch.ids().toArray(new StreamEntryID[0]));
         }
         ownPendingMayExist = false;
+    }
+
+    /** Runs {@link #ACK_AND_COUNT} for a batch: its IDs, each entry's counter hash (as an index into KEYS) and field. */
+    private void ackAndCount(JournalBatch<T> batch) {
+        int n = batch.size();
+        List<String> keys = new ArrayList<>(List.of(stream));
+        Map<String, String> keyIndex = new LinkedHashMap<>();
+        String[] args = new String[4 + 3 * n];
+        args[0] = group;
+        args[1] = consumer;
+        args[2] = Long.toString(counts.ttlSeconds());
+        args[3] = Integer.toString(n);
+        for (int i = 0; i < n; i++) {
+            T entry = batch.entries().get(i);
+            args[4 + i] = batch.ids().get(i).toString();
+            args[4 + n + i] = keyIndex.computeIfAbsent(counts.key().apply(entry), key -> {
+                keys.add(key);
+                return Integer.toString(keys.size());
+            });
+            args[4 + 2 * n + i] = counts.field().apply(entry);
+        }
+        redis.client().eval(ACK_AND_COUNT, keys, List.of(args));
     }
 
     /**
