@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import ap3000.gateway.api.ApiGuard;
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
 import ap3000.gateway.api.ChargingApi;
@@ -173,7 +174,22 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("statusPage", new StatusPage());
         registry.bind("opsApi", new OpsApi(nodeId, clock, devices, journal, gatewayMetrics, alerts));
 
-        registry.bind("apiSupport", new ApiSupport(optional(properties, "gateway.api.keys", "")));
+        registry.bind("apiSupport", new ApiSupport());
+        ApiGuard guard = ApiGuard.fromConfiguration(required(properties, "camel.rest.context-path"),
+                optional(properties, "gateway.api.keys", ""),
+                Boolean.parseBoolean(required(properties, "gateway.api.open")),
+                Path.of(required(properties, "gateway.data-dir")),
+                Long.parseLong(required(properties, "gateway.api.max-body")));
+        // on the HTTP server once it exists and before any route takes requests
+        int httpPort = Integer.parseInt(required(properties, "camel.server.port"));
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextRoutesStartingEvent) {
+                    guard.install(context, httpPort);
+                }
+            }
+        });
         registry.bind("auditApi", new AuditApi(auditStore, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));

@@ -40,7 +40,8 @@ public final class GatewayProcess {
                 "GATEWAY_TCP_HOST", "127.0.0.1",
                 "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
                 "GATEWAY_DATA_DIR", dataDir.toString(),
-                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h"));
+                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h",
+                "GATEWAY_API_KEYS", RunningGateway.API_KEY));
         env.putAll(environment);
         builder.environment().putAll(env);
         return builder.start();

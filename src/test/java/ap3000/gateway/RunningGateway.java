@@ -29,6 +29,9 @@ import redis.clients.jedis.resps.StreamEntry;
  */
 public final class RunningGateway implements AutoCloseable {
 
+    /** The API key of every test gateway that names none (the API has no open default). */
+    public static final String API_KEY = "test-api-key";
+
     private final Main main;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -50,6 +53,9 @@ public final class RunningGateway implements AutoCloseable {
         properties.put("camel.server.host", "127.0.0.1");
         // tests read the journal as a log of everything accepted; trimming has its own test
         properties.put("gateway.events.trim-interval", "1h");
+        if (!overrides.containsKey("gateway.api.keys") && !overrides.containsKey("gateway.api.open")) {
+            properties.put("gateway.api.keys", API_KEY);
+        }
         properties.putAll(overrides);
         main = GatewayApplication.newMain();
         properties.forEach(main::addOverrideProperty);

@@ -106,7 +106,7 @@ public class NotificationsApi {
         for (WebhookEndpoint endpoint : endpoints.all()) {
             Map<String, Object> status = new LinkedHashMap<>();
             status.put("name", endpoint.name());
-            status.put("url", endpoint.url());
+            status.put("url", endpoint.displayUrl());
             status.put("event_types", endpoint.eventTypes());
             status.put("signed", !endpoint.secrets().isEmpty());
             status.put("rate_limit", endpoint.rateLimit());

@@ -3,6 +3,7 @@ package ap3000.gateway.api;
 import java.nio.charset.StandardCharsets;
 import java.math.BigDecimal;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -72,14 +73,7 @@ public final class RequestBody {
         if (value == null) {
             throw ApiException.badRequest(field, "is required");
         }
-        if (!(value instanceof Number n) || new BigDecimal(n.toString()).scale() > 0) {
-            throw ApiException.badRequest(field, "must be a whole number");
-        }
-        long v = n.longValue();
-        if (v < min || v > max) {
-            throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
-        }
-        return v;
+        return wholeNumber(field, value, min, max);
     }
 
     /** A decimal (watts, say) within bounds. */
@@ -88,10 +82,7 @@ public final class RequestBody {
         if (value == null) {
             return null;
         }
-        if (!(value instanceof Number n)) {
-            throw ApiException.badRequest(field, "must be a number");
-        }
-        BigDecimal v = new BigDecimal(n.toString());
+        BigDecimal v = decimal(value).orElseThrow(() -> ApiException.badRequest(field, "must be a number"));
         if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
             throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
         }
@@ -111,13 +102,34 @@ public final class RequestBody {
     }
 
     private static int checked(String field, Object value, long min, long max) {
-        if (!(value instanceof Number n) || new BigDecimal(n.toString()).scale() > 0) {
-            throw ApiException.badRequest(field, "must be a whole number");
+        return (int) wholeNumber(field, value, min, max);
+    }
+
+    /**
+     * Compared as an exact decimal before any conversion: a huge number must be refused, not wrapped into range
+     * (2^64 + 1 would otherwise become 1).
+     */
+    private static long wholeNumber(String field, Object value, long min, long max) {
+        BigDecimal v = decimal(value).filter(d -> d.stripTrailingZeros().scale() <= 0)
+                .orElseThrow(() -> ApiException.badRequest(field, "must be a whole number"));
+        if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+            throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v.toPlainString());
         }
-        long v = n.longValue();
-        if (v < min || v > max) {
-            throw ApiException.badRequest(field, "must be " + min + ".." + max + ", was " + v);
+        return v.longValueExact();
+    }
+
+    /** A JSON number as an exact decimal; empty for anything else, infinity and NaN included (1e400 as a double). */
+    private static Optional<BigDecimal> decimal(Object value) {
+        if (!(value instanceof Number n)) {
+            return Optional.empty();
         }
-        return (int) v;
+        if ((n instanceof Double d && !Double.isFinite(d)) || (n instanceof Float f && !Float.isFinite(f))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new BigDecimal(n.toString()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 }

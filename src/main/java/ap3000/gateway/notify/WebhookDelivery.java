@@ -61,6 +61,7 @@ public class WebhookDelivery {
         Message message = exchange.getMessage();
         message.removeHeaders("*");
         message.setBody(body);
+        message.setHeader(Exchange.HTTP_URI, endpoint.url());
         message.setHeader(Exchange.HTTP_METHOD, "POST");
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("User-Agent", "ap3000-gateway");

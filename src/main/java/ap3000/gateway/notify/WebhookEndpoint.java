@@ -16,6 +16,11 @@ import java.util.Set;
 public record WebhookEndpoint(String name, String url, Set<String> eventTypes, List<byte[]> secrets, String apiKey,
                               Duration timeout, int rateLimit) {
 
+    /** The URL for people (API answers, logs): no user info, no query, where tokens are kept. */
+    public String displayUrl() {
+        return WebhookUrl.redacted(url);
+    }
+
     public boolean subscribes(String eventType) {
         return eventTypes.isEmpty() || eventTypes.contains(eventType);
     }

@@ -1,6 +1,5 @@
 package ap3000.gateway.notify;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +31,8 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
 
     public static final String TEMPLATE = "webhook-call";
     private static final String SECRET_PREFIX = "whsec_";
+    /** Standard Webhooks: a secret of 24 to 64 random bytes. */
+    private static final int MIN_SECRET_BYTES = 24;
     /** {@code ${NAME}} or {@code ${NAME:default}} in a value: taken from the environment. */
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
 
@@ -59,10 +60,8 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
             }
             String url = config.apply(prefix + "url").filter(u -> !u.isBlank())
                     .orElseThrow(() -> new IllegalStateException("Missing configuration: " + prefix + "url"));
-            String scheme = URI.create(url).getScheme();
-            if (!"http".equals(scheme) && !"https".equals(scheme)) {
-                throw new IllegalStateException(prefix + "url must be an http or https URL, was " + url);
-            }
+            WebhookUrl.check(prefix + "url", url,
+                    Boolean.parseBoolean(config.apply(prefix + "allow-link-local").orElse("false")));
             Set<String> types = new LinkedHashSet<>(list(config.apply(prefix + "event-types").orElse("")));
             for (String type : types) {
                 if (Arrays.stream(EventType.values()).noneMatch(t -> t.wireName().equals(type))) {
@@ -108,7 +107,6 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put(TEMPLATE_ID, TEMPLATE);
         parameters.put("name", endpoint.name());
-        parameters.put("url", endpoint.url());
         parameters.put("timeoutMillis", Long.toString(endpoint.timeout().toMillis()));
         parameters.put("rateLimit", Integer.toString(Math.max(1, endpoint.rateLimit())));
         parameters.put("throttled", Boolean.toString(endpoint.rateLimit() > 0));
@@ -132,11 +130,17 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
         if (!secret.startsWith(SECRET_PREFIX)) {
             throw new IllegalStateException(key + " must start with " + SECRET_PREFIX);
         }
+        byte[] bytes;
         try {
-            return Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
+            bytes = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(key + ": the part after " + SECRET_PREFIX + " is not base64", e);
+            throw new IllegalStateException(key + ": the part after " + SECRET_PREFIX + " is not base64");
         }
+        if (bytes.length < MIN_SECRET_BYTES) {
+            throw new IllegalStateException(key + ": the part after " + SECRET_PREFIX + " must be at least "
+                    + MIN_SECRET_BYTES + " random bytes, base64 (Standard Webhooks), was " + bytes.length);
+        }
+        return bytes;
     }
 
     private static List<String> list(String value) {

@@ -203,7 +203,7 @@ class OperationsEndToEndTest {
         }
         await().atMost(WAIT).until(() -> Metrics.scrape(gateway.httpPort())
                 .value("gateway_alerts_total", "rule=\"devices_drop\"", "state=\"silenced\"") == 1);
-        List<?> recent = (List<?>) Http.get(gateway.httpPort(), "/api/v1/ops/alerts", null).data().get("alerts");
+        List<?> recent = (List<?>) Http.get(gateway.httpPort(), "/api/v1/ops/alerts", RunningGateway.API_KEY).data().get("alerts");
         assertThat(recent).hasSize(2);
         assertThat(receiver.accepted()).hasSize(2);
         assertThat(receiver.received()).hasSize(2);

@@ -68,7 +68,7 @@ public final class FaultBenchmark {
     }
 
     private static DeviceSimulator.Settings fleet(ScaleBenchmark.Gateway g, int devices, double sessionsPerSecond) {
-        return new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, "", devices, 0x05A00000, 0.1, 2,
+        return new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY, devices, 0x05A00000, 0.1, 2,
                 Duration.ofSeconds(5), Duration.ofSeconds(30), sessionsPerSecond, Duration.ofSeconds(10),
                 Duration.ofSeconds(2), Duration.ofSeconds(3), 1, 1000, false);
     }
@@ -167,7 +167,7 @@ public final class FaultBenchmark {
             simulator.driveSessions(Duration.ofSeconds(downSeconds));
             long repliesDuring = simulator.counts().repliesOk.sum() - repliesBefore;
             long settledDuring = simulator.counts().settlementsAcked.sum() - settledBefore;
-            long waiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", null).data().get("events"))
+            long waiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("events"))
                     .get("waiting_in_memory")).longValue();
             redis = ExternalRedis.start(redisPort, redisDir);
             long upAt = System.nanoTime();
@@ -175,7 +175,7 @@ public final class FaultBenchmark {
             long settledAtRestart = simulator.counts().settlementsAcked.sum();
             long recoveredAt = 0;
             while (System.nanoTime() - upAt < Duration.ofSeconds(60).toNanos()) {
-                long stillWaiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", null).data()
+                long stillWaiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", RunningGateway.API_KEY).data()
                         .get("events")).get("waiting_in_memory")).longValue();
                 if (stillWaiting == 0 && simulator.counts().settlementsAcked.sum() > settledAtRestart) {
                     recoveredAt = System.nanoTime();
@@ -218,7 +218,7 @@ public final class FaultBenchmark {
                 + "300 healthy devices (heartbeat 2 s)%n", connections);
         try (ScaleBenchmark.Gateway g = ScaleBenchmark.Gateway.start(Map.of(), List.of("-Xmx1g"))) {
             long heapBefore = g.heapAfterGc();
-            DeviceSimulator.Settings healthy = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, "", 300,
+            DeviceSimulator.Settings healthy = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY, 300,
                     0x05B00000, 0.1, 2, Duration.ofSeconds(2), Duration.ofSeconds(30), 0, Duration.ofSeconds(10),
                     Duration.ofSeconds(2), Duration.ofSeconds(3), 1, 1000, false);
             List<Socket> sockets = new ArrayList<>();
@@ -267,7 +267,7 @@ public final class FaultBenchmark {
             }
             Thread.sleep(3000);
             long heapAfter = g.heapAfterGc();
-            Map<?, ?> errors = (Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", null).data().get("protocol_errors");
+            Map<?, ?> errors = (Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("protocol_errors");
             System.out.printf(Locale.ROOT, "garbage sent: %,d bytes on %,d connections (%d closed by the gateway); protocol "
                     + "errors counted: %s%n", sent[0], connections, closed, errors);
             System.out.printf(Locale.ROOT, "healthy devices: %,d replies, %d wrong, %d closed, reply p50 %.2f ms, p99 %.2f ms%n",
@@ -324,7 +324,7 @@ public final class FaultBenchmark {
             undelivered.removeAll(delivered);
             Set<String> deadLettered = deadLetterIds(g);
             undelivered.removeAll(deadLettered);
-            Map<?, ?> sink = (Map<?, ?>) ((List<?>) Http.get(g.httpPort, "/api/v1/notifications/endpoints", null).data()
+            Map<?, ?> sink = (Map<?, ?>) ((List<?>) Http.get(g.httpPort, "/api/v1/notifications/endpoints", RunningGateway.API_KEY).data()
                     .get("endpoints")).get(0);
             long answered200 = all.stream().filter(r -> r.status() == 200).count();
             long deadLetters = deadLettered.size();
@@ -345,7 +345,7 @@ public final class FaultBenchmark {
     @SuppressWarnings("unchecked")
     private static Set<String> deadLetterIds(ScaleBenchmark.Gateway g) throws Exception {
         List<Map<String, Object>> letters = (List<Map<String, Object>>) Http.get(g.httpPort,
-                "/api/v1/notifications/dead-letters?limit=1000", null).data().get("dead_letters");
+                "/api/v1/notifications/dead-letters?limit=1000", RunningGateway.API_KEY).data().get("dead_letters");
         return letters.stream().map(l -> (String) l.get("event_id")).collect(Collectors.toSet());
     }
 

@@ -38,7 +38,7 @@ class KillNineChaosTest {
         DeviceSimulator.Counts counts;
         try {
             GatewayProcess.awaitListening(ports[0], gateway);
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", ports[0], ports[1], "", 100,
+            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", ports[0], ports[1], RunningGateway.API_KEY, 100,
                     0x05E00000, 0.2, 2, Duration.ofSeconds(2), Duration.ofSeconds(10), 8, Duration.ofSeconds(2),
                     Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1000, false);
             try (DeviceSimulator simulator = new DeviceSimulator(settings).reconnectAfter(Duration.ofMillis(500))) {

@@ -126,7 +126,7 @@ public final class ScaleBenchmark {
     }
 
     private static DeviceSimulator.Settings closedLoop(int tcpPort, int httpPort, int devices) {
-        return new DeviceSimulator.Settings("127.0.0.1", tcpPort, httpPort, "", devices, 0x05100000, 0, 0,
+        return new DeviceSimulator.Settings("127.0.0.1", tcpPort, httpPort, RunningGateway.API_KEY, devices, 0x05100000, 0, 0,
                 Duration.ofSeconds(30), Duration.ofSeconds(30), 0, Duration.ofSeconds(20), Duration.ofSeconds(5),
                 Duration.ofSeconds(10), 1, 5000, true);
     }
@@ -145,7 +145,7 @@ public final class ScaleBenchmark {
                 webhooks ? "every event to a local webhook receiver" : "no webhook endpoint");
         try (WebhookReceiver receiver = new WebhookReceiver();
              Gateway g = Gateway.start(rateEnvironment(audit, webhooks, receiver.url()), List.of())) {
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, "",
+            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY,
                     devices, 0x05200000, 0.1, 2, Duration.ofMillis(heartbeatMs), Duration.ofSeconds(30), 0,
                     Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 1, 2000, false);
             // the first 15 s connect and register the fleet: reply latency is taken after them
@@ -198,7 +198,7 @@ public final class ScaleBenchmark {
         try (Gateway g = Gateway.start(Map.of(), List.of("-Xmx2g"))) {
             long heapBefore = g.heapAfterGc();
             long rssBefore = g.rssBytes();
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, "",
+            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY,
                     devices, 0x05300000, 0.1, 2, Duration.ofSeconds(30), Duration.ofSeconds(30), 0,
                     Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 4, 1000, false);
             // the simulator processes connect, hold for the run, and report; meanwhile the gateway is measured. Reply
@@ -274,7 +274,7 @@ public final class ScaleBenchmark {
             List<SimulatorRun.Result> results = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int n = 0; n < nodes; n++) {
                 Gateway g = gateways.get(n);
-                DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, "",
+                DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY,
                         perNode, 0x05400000 + n * 0x100000, 0.1, 2, Duration.ofSeconds(30), Duration.ofSeconds(30), 0,
                         Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 4, 600, false);
                 Thread sim = new Thread(() -> {
@@ -305,7 +305,7 @@ public final class ScaleBenchmark {
             List<String> commands = new ArrayList<>();
             for (int n = 0; n < nodes; n++) {
                 String device = String.format("%08X", 0x05400000 + n * 0x100000);
-                Http.Answer answer = Http.post(gateways.get(0).httpPort, "/api/v1/device/locate", null,
+                Http.Answer answer = Http.post(gateways.get(0).httpPort, "/api/v1/device/locate", RunningGateway.API_KEY,
                         "{\"deviceId\": \"" + device + "\", \"locateTime\": 3}");
                 commands.add(device + " (node " + (n + 1) + "): " + answer.status());
             }
@@ -491,11 +491,11 @@ public final class ScaleBenchmark {
         }
 
         long devicesOnline() throws Exception {
-            return ((Number) Http.get(httpPort, "/api/v1/stats", null).data().get("devices_online")).longValue();
+            return ((Number) Http.get(httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("devices_online")).longValue();
         }
 
         long connections() throws Exception {
-            return ((Number) Http.get(httpPort, "/api/v1/stats", null).data().get("connections")).longValue();
+            return ((Number) Http.get(httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("connections")).longValue();
         }
 
         @Override

@@ -30,7 +30,7 @@ class SimulatorEndToEndTest {
                      "notify.endpoints.sink.url", receiver.url(), "notify.endpoints.sink.event-types",
                      "charging_start,settlement", "gateway.downlink.min-gap", "50ms"))) {
             DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", gateway.tcpPort(),
-                    gateway.httpPort(), "", 300, 0x05F00000, 0.2, 2, Duration.ofSeconds(1), Duration.ofSeconds(5), 15,
+                    gateway.httpPort(), RunningGateway.API_KEY, 300, 0x05F00000, 0.2, 2, Duration.ofSeconds(1), Duration.ofSeconds(5), 15,
                     Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2), 2, 1000, false);
             SimulatorRun.Result result = SimulatorRun.run(settings, Duration.ofSeconds(12), false);
 

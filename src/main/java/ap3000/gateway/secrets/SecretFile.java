@@ -1,0 +1,78 @@
+package ap3000.gateway.secrets;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Set;
+
+/**
+ * A secret the gateway generates on its first start and keeps in its data directory (the API key, the embedded
+ * Redis password, the cluster secret), readable by the gateway's user only, so that a gateway started with no
+ * configuration is still closed to other users of the host.
+ */
+public final class SecretFile {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+
+    private SecretFile() {
+    }
+
+    /** The secret kept in {@code file}; on first use 32 random bytes, base64url, written with mode 0600. */
+    public static String readOrCreate(Path file) throws IOException {
+        ownerOnlyDirectory(file.toAbsolutePath().getParent());
+        if (!Files.exists(file)) {
+            byte[] bytes = new byte[32];
+            RANDOM.nextBytes(bytes);
+            try {
+                writeOwnerOnly(file, Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\n");
+            } catch (FileAlreadyExistsException raced) {
+                // another gateway on the same directory wrote it first: use theirs
+            }
+        }
+        ownerOnly(file);
+        String secret = Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (secret.isEmpty()) {
+            throw new IOException(file + " is empty; delete it to have a new secret generated");
+        }
+        return secret;
+    }
+
+    /** Creates {@code file} with mode 0600 from the start, so that its content is never readable by others. */
+    public static void writeOwnerOnly(Path file, String content) throws IOException {
+        if (posix(file.toAbsolutePath().getParent())) {
+            FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(OWNER_FILE);
+            Files.createFile(file, mode);
+            Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+        } else {
+            Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+        }
+    }
+
+    /** Creates the directory if needed and makes it 0700 (also one an older version left 0755). */
+    public static void ownerOnlyDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (posix(dir)) {
+            Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
+        }
+    }
+
+    private static void ownerOnly(Path file) throws IOException {
+        if (posix(file)) {
+            Files.setPosixFilePermissions(file, OWNER_FILE);
+        }
+    }
+
+    private static boolean posix(Path path) {
+        return path.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+}
