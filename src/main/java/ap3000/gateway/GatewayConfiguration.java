@@ -26,7 +26,10 @@ import ap3000.gateway.api.ApiGuard;
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
 import ap3000.gateway.api.ChargingApi;
+import ap3000.gateway.api.ClusterSecret;
 import ap3000.gateway.api.DeviceApi;
+import ap3000.gateway.api.NodeMessageSigner;
+import ap3000.gateway.api.NodeRequestRefusals;
 import ap3000.gateway.api.NotificationsApi;
 import ap3000.gateway.api.OpsApi;
 import ap3000.gateway.api.RemoteDevices;
@@ -195,8 +198,12 @@ public class GatewayConfiguration implements CamelConfiguration {
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
         registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
-        RemoteDevices remote = new RemoteDevices(redis, ownership, downlink, context.createProducerTemplate(),
-                answerWithin);
+        NodeMessageSigner nodeSigner = new NodeMessageSigner(ClusterSecret.resolve(
+                optional(properties, ClusterSecret.KEY, ""), Path.of(required(properties, "gateway.data-dir")),
+                !optional(properties, "gateway.redis.url", "").isBlank()),
+                optional(properties, ClusterSecret.PREVIOUS_KEY, ""));
+        RemoteDevices remote = new RemoteDevices(context, redis, ownership, downlink, answerWithin, nodeSigner,
+                new NodeRequestRefusals(meters));
         context.addService(remote, true, true);
         registry.bind("remoteDevices", remote);
     }

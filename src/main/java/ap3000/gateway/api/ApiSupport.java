@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
  */
 public class ApiSupport {
 
-    public static final String API_KEY_HEADER = ApiGuard.API_KEY_HEADER;
     private static final Logger LOG = LoggerFactory.getLogger(ApiSupport.class);
 
     /** The envelope for a refused request. Request headers are removed so they are not echoed back. */

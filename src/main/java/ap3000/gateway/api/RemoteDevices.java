@@ -2,26 +2,26 @@ package ap3000.gateway.api;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.api.NodeMessages.Reply;
+import ap3000.gateway.api.NodeMessages.Request;
+import ap3000.gateway.api.NodeRequestRefusals.Reason;
 import ap3000.gateway.device.DeviceOwnership;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.protocol.DeviceIds;
@@ -31,56 +31,70 @@ import redis.clients.jedis.JedisPubSub;
 /**
  * Device API calls for a device whose connection is on another gateway node. The API route's first step after
  * authentication asks {@link #forwardIfElsewhere}: when the device is connected to another node (device
- * ownership in Redis), the request goes to that node over Redis pub/sub, which runs it through the very same
- * route and publishes the answer back; the caller gets that answer as if it had been local.
+ * ownership in Redis), the request goes to that node over Redis pub/sub as a signed {@link NodeMessages} request
+ * naming a {@link NodeOperation}; that node runs its own route of that name and publishes a signed answer back; the
+ * caller gets that answer as if it had been local. Anything else on the channels is refused and counted.
  */
 public class RemoteDevices extends ServiceSupport {
 
-    /** Marks a request that already crossed nodes: it is never forwarded again. */
+    /** Exchange property marking a request that already crossed nodes: it is never forwarded again. */
     public static final String FORWARDED = "ap3000Forwarded";
     private static final Logger LOG = LoggerFactory.getLogger(RemoteDevices.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> FORWARDED_HEADERS = List.of("deviceId", "block", "async", "page", "limit",
-            ApiSupport.API_KEY_HEADER);
+    private static final int SERVING_THREADS = 8;
 
+    private record Waiting(String node, CompletableFuture<Reply> answer) {
+    }
+
+    private final CamelContext context;
     private final RedisConnection redis;
     private final DeviceOwnership ownership;
     private final Downlink downlink;
-    private final ProducerTemplate template;
     private final Duration answerWithin;
-    private final Map<String, CompletableFuture<Map<String, Object>>> waiting = new ConcurrentHashMap<>();
+    private final NodeMessages messages;
+    private final NodeRequestRefusals refusals;
+    private final Map<UUID, Waiting> waiting = new ConcurrentHashMap<>();
     private final JedisPubSub subscriber = new JedisPubSub() {
         @Override
         public void onMessage(String channel, String message) {
-            if (channel.equals(requests())) {
+            if (channel.equals(requests(ownership.node()))) {
                 executor.submit(() -> serve(message));
             } else {
                 answered(message);
             }
         }
     };
+    private ProducerTemplate template;
     private ExecutorService executor;
-    private Thread listener;
+    private ExecutorService listener;
 
-    public RemoteDevices(RedisConnection redis, DeviceOwnership ownership, Downlink downlink,
-                         ProducerTemplate template, Duration answerWithin) {
+    /**
+     * The caller's API key does not travel: the sending node's HTTP server checked it ({@link ApiGuard}), and the
+     * signature shows the request comes from a node of the cluster.
+     */
+    public RemoteDevices(CamelContext context, RedisConnection redis, DeviceOwnership ownership, Downlink downlink,
+                         Duration answerWithin, NodeMessageSigner signer, NodeRequestRefusals refusals) {
+        this.context = context;
         this.redis = redis;
         this.ownership = ownership;
         this.downlink = downlink;
-        this.template = template;
         this.answerWithin = answerWithin;
+        this.messages = new NodeMessages(signer, ownership.node());
+        this.refusals = refusals;
     }
 
     /**
      * Answers from the node holding the device and stops the route, when that is another node; otherwise
      * leaves the exchange alone (local device, or no node has it: the next step answers 404).
      *
-     * @param route the route's own endpoint ({@code direct:charging-start}), which the other node runs
+     * @param operation the route's {@link NodeOperation} name ({@code charging-start}), which the other node runs
      */
-    public void forwardIfElsewhere(Exchange exchange, String route) throws Exception {
-        if (exchange.getMessage().getHeader(FORWARDED) != null) {
+    public void forwardIfElsewhere(Exchange exchange, String operation) throws Exception {
+        if (exchange.getProperty(FORWARDED) != null) {
             return;
         }
+        NodeOperation op = NodeOperation.named(operation)
+                .orElseThrow(() -> new IllegalArgumentException("not a node operation: " + operation));
         Optional<Integer> device = deviceOf(exchange);
         if (device.isEmpty() || downlink.isConnected(device.get())) {
             return;
@@ -89,82 +103,95 @@ public class RemoteDevices extends ServiceSupport {
         if (owner.isEmpty() || owner.get().equals(ownership.node())) {
             return;
         }
-        Map<String, Object> answer = forward(owner.get(), route, exchange);
+        Reply answer = forward(owner.get(), op, exchange);
         exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, answer.get("status"));
-        exchange.getMessage().setBody(JSON.convertValue(answer.get("body"), ApiResponse.class));
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, answer.status());
+        exchange.getMessage().setBody(JSON.convertValue(answer.body(), ApiResponse.class));
         exchange.setRouteStop(true);
     }
 
-    private Map<String, Object> forward(String owner, String route, Exchange exchange) throws Exception {
-        String id = UUID.randomUUID().toString();
-        Map<String, Object> headers = new HashMap<>();
-        for (String name : FORWARDED_HEADERS) {
+    private Reply forward(String owner, NodeOperation operation, Exchange exchange) throws Exception {
+        Map<String, String> headers = new HashMap<>();
+        for (String name : NodeMessages.HEADERS) {
             Object value = exchange.getMessage().getHeader(name);
             if (value != null) {
                 headers.put(name, value.toString());
             }
         }
-        Map<String, Object> request = new LinkedHashMap<>();
-        request.put("id", id);
-        request.put("reply_to", replies());
-        request.put("route", route);
-        request.put("headers", headers);
-        request.put("body", exchange.getMessage().getBody());
-        CompletableFuture<Map<String, Object>> answer = new CompletableFuture<>();
-        waiting.put(id, answer);
+        Request request = Request.of(ownership.node(), owner, operation, headers, exchange.getMessage().getBody());
+        String signed = messages.seal(request);
+        if (signed.length() > NodeMessages.MAX_LENGTH) {
+            throw new ApiException(413, "request too large to forward to the node holding the device");
+        }
+        CompletableFuture<Reply> answer = new CompletableFuture<>();
+        waiting.put(request.id(), new Waiting(owner, answer));
         try {
-            long receivers = redis.client().publish(requests(owner), JSON.writeValueAsString(request));
+            long receivers = redis.client().publish(requests(owner), signed);
             if (receivers == 0) {
                 throw ApiException.notFound("device " + DeviceIds.format(deviceOf(exchange).orElseThrow())
                         + " is not connected (its node " + owner + " does not answer)");
             }
-            LOG.debug("Forwarded {} for {} to node {}", request.get("route"), headers.get("deviceId"), owner);
+            LOG.debug("Forwarded {} for {} to node {}", operation.operationName(), headers.get("deviceId"), owner);
             return answer.get(answerWithin.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new ApiException(504, "node " + owner + " holding the device did not answer");
+            throw new ApiException(504, "node " + owner + " holding the device did not answer (nodes sharing a Redis"
+                    + " need the same cluster secret)");
         } finally {
-            waiting.remove(id);
+            waiting.remove(request.id());
         }
     }
 
-    /** Runs a forwarded request through the same route here and publishes the answer. */
+    /** Runs a forwarded request through this node's route of its operation and publishes the signed answer. */
     private void serve(String message) {
+        Request request;
         try {
-            Map<String, Object> request = JSON.readValue(message, new TypeReference<>() {
-            });
-            @SuppressWarnings("unchecked")
-            Map<String, Object> headers = new HashMap<>((Map<String, Object>) request.get("headers"));
-            headers.put(FORWARDED, ownership.node());
-            Exchange result = template.request((String) request.get("route"), e -> {
-                e.getMessage().setHeaders(headers);
-                e.getMessage().setBody(request.get("body"));
+            request = messages.openRequest(message);
+        } catch (NodeMessages.Refused e) {
+            refusals.record(e.reason(), e.operation(), message.length());
+            return;
+        }
+        Reply reply;
+        try {
+            Exchange result = template.request(NodeOperation.named(request.op()).orElseThrow().route(), e -> {
+                e.setProperty(FORWARDED, request.from());
+                if (request.headers() != null) {
+                    e.getMessage().getHeaders().putAll(request.headers());
+                }
+                e.getMessage().setBody(request.body());
             });
             if (result.getException() != null) {
                 throw result.getException();
             }
             Object status = result.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE);
-            Map<String, Object> reply = new LinkedHashMap<>();
-            reply.put("id", request.get("id"));
-            reply.put("status", status == null ? 200 : Integer.parseInt(status.toString()));
-            reply.put("body", result.getMessage().getBody());
-            redis.client().publish((String) request.get("reply_to"), JSON.writeValueAsString(reply));
+            reply = Reply.answering(request, status == null ? 200 : Integer.parseInt(status.toString()),
+                    result.getMessage().getBody());
         } catch (Exception e) {
-            LOG.error("Could not serve a request forwarded by another node: {}", message, e);
+            LOG.error("Could not serve {} forwarded by node {}", request.op(), request.from(), e);
+            reply = Reply.answering(request, 500, ApiResponse.error(500, "internal error on node " + ownership.node()));
+        }
+        try {
+            // the answer goes to the channel of the node that signed the request, never to one the message names
+            redis.client().publish(replies(request.from()), messages.seal(reply));
+        } catch (Exception e) {
+            LOG.warn("Could not answer {} forwarded by node {}: {}", request.op(), request.from(), e.getMessage());
         }
     }
 
     private void answered(String message) {
-        try {
-            Map<String, Object> reply = JSON.readValue(message, new TypeReference<>() {
-            });
-            CompletableFuture<Map<String, Object>> answer = waiting.get((String) reply.get("id"));
-            if (answer != null) {
-                answer.complete(reply);
+        Optional<Reply> reply = messages.openReply(message);
+        Waiting caller = reply.map(r -> waiting.get(r.id())).orElse(null);
+        if (caller == null) {
+            // a late answer (the caller gave up) is as useless as a forged one; only a forged one counts
+            if (reply.isEmpty()) {
+                refusals.record(Reason.BAD_REPLY, null, message.length());
             }
-        } catch (Exception e) {
-            LOG.warn("Unreadable answer from another node: {}", message);
+            return;
         }
+        if (!caller.node().equals(reply.get().from())) {
+            refusals.record(Reason.BAD_REPLY, null, message.length());
+            return;
+        }
+        caller.answer().complete(reply.get());
     }
 
     @SuppressWarnings("unchecked")
@@ -177,43 +204,42 @@ public class RemoteDevices extends ServiceSupport {
         return id == null ? Optional.empty() : DeviceIds.parse(id.toString());
     }
 
-    private String requests() {
-        return requests(ownership.node());
-    }
-
     private static String requests(String node) {
         return "gateway:node:" + node + ":requests";
     }
 
-    private String replies() {
-        return "gateway:node:" + ownership.node() + ":replies";
+    private static String replies(String node) {
+        return "gateway:node:" + node + ":replies";
     }
 
     @Override
     protected void doStart() {
-        executor = Executors.newFixedThreadPool(8, r -> new Thread(r, "ap3000-forwarded"));
-        listener = new Thread(() -> {
+        template = context.createProducerTemplate();
+        executor = context.getExecutorServiceManager().newFixedThreadPool(this, "ap3000-forwarded", SERVING_THREADS);
+        listener = context.getExecutorServiceManager().newSingleThreadExecutor(this, "ap3000-node-subscriber");
+        listener.submit(() -> {
             while (isRunAllowed()) {
                 try {
-                    redis.client().subscribe(subscriber, requests(), replies());
+                    redis.client().subscribe(subscriber, requests(ownership.node()), replies(ownership.node()));
                 } catch (RuntimeException e) {
                     if (isRunAllowed()) {
-                        LOG.warn("Lost the subscription for forwarded requests ({}); subscribing again", e.getMessage());
+                        LOG.warn("Lost the subscription for forwarded requests ({}); subscribing again",
+                                e.getMessage());
                         sleepQuietly();
                     }
                 }
             }
-        }, "ap3000-node-subscriber");
-        listener.setDaemon(true);
-        listener.start();
+        });
     }
 
     @Override
-    protected void doStop() {
+    protected void doStop() throws Exception {
         if (subscriber.isSubscribed()) {
             subscriber.unsubscribe();
         }
-        executor.shutdownNow();
+        context.getExecutorServiceManager().shutdownNow(listener);
+        context.getExecutorServiceManager().shutdownNow(executor);
+        template.stop();
     }
 
     private static void sleepQuietly() {

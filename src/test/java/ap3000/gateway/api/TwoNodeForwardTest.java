@@ -24,6 +24,7 @@ import redis.embedded.RedisServer;
 class TwoNodeForwardTest {
 
     private static final String KEY = "two-node-key";
+    private static final String CLUSTER_SECRET = "two-node-cluster-secret-of-32-characters-or-more";
     private static RedisServer redis;
     private static RunningGateway nodeA;
     private static RunningGateway nodeB;
@@ -36,9 +37,11 @@ class TwoNodeForwardTest {
         redis.start();
         String url = "redis://127.0.0.1:" + port;
         nodeA = RunningGateway.start(Map.of("gateway.redis.url", url, "gateway.node-id", "node-a",
-                "gateway.api.keys", KEY, "gateway.downlink.ack-timeout", "1s"));
+                "gateway.api.keys", KEY, "gateway.downlink.ack-timeout", "1s",
+                "gateway.cluster.secret", CLUSTER_SECRET));
         nodeB = RunningGateway.start(Map.of("gateway.redis.url", url, "gateway.node-id", "node-b",
-                "gateway.api.keys", KEY, "gateway.downlink.ack-timeout", "1s"));
+                "gateway.api.keys", KEY, "gateway.downlink.ack-timeout", "1s",
+                "gateway.cluster.secret", CLUSTER_SECRET));
     }
 
     @AfterAll

@@ -265,6 +265,7 @@ public final class ScaleBenchmark {
             for (int n = 0; n < nodes; n++) {
                 gateways.add(Gateway.start(Map.of("GATEWAY_REDIS_URL", "redis://127.0.0.1:" + redisPort,
                         "GATEWAY_NODE_ID", "node-" + (n + 1), "NOTIFY_ENDPOINTS", "local",
+                        "GATEWAY_CLUSTER_SECRET", "scale-benchmark-cluster-secret-of-32-characters",
                         "NOTIFY_ENDPOINTS_LOCAL_URL", receiver.url(),
                         "NOTIFY_ENDPOINTS_LOCAL_EVENT_TYPES", "device_online,device_register"), List.of("-Xmx2g")));
             }

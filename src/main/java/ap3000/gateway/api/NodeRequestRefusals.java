@@ -1,0 +1,80 @@
+package ap3000.gateway.api;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts the messages on this node's request and reply channels that it refused
+ * ({@code gateway_node_requests_refused_total{reason}}), and logs them at most once per reason per interval: anyone
+ * who can publish to the shared Redis can send them, so they must not flood the log. A line names the operation (when
+ * the message was authentic enough to have one) and the length, never the content.
+ */
+public class NodeRequestRefusals {
+
+    public enum Reason {
+        /** Longer than the size limit; not even verified. */
+        TOO_LARGE,
+        /** No valid HMAC under the cluster secret (another secret, a forgery, or not a node's message at all). */
+        BAD_SIGNATURE,
+        /** Signed, but not a request this version understands. */
+        MALFORMED,
+        /** Signed for another node. */
+        WRONG_NODE,
+        /** Its time stamp is further from this node's clock than the allowed skew. */
+        STALE,
+        /** Its ID was seen already: the same message published again. */
+        REPLAY,
+        /** An operation outside {@link NodeOperation}. */
+        UNKNOWN_OPERATION,
+        /** A header outside the few the API routes read. */
+        HEADER_NOT_ALLOWED,
+        /** A reply on this node's reply channel that is not a valid, signed answer to a request it is waiting for. */
+        BAD_REPLY
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeRequestRefusals.class);
+    private static final long LOG_INTERVAL_MILLIS = 60_000;
+
+    private final Map<Reason, Counter> counters = new EnumMap<>(Reason.class);
+    private final Map<Reason, AtomicLong> nextLogAt = new EnumMap<>(Reason.class);
+    private final Map<Reason, LongAdder> suppressed = new EnumMap<>(Reason.class);
+
+    public NodeRequestRefusals(MeterRegistry meters) {
+        for (Reason reason : Reason.values()) {
+            counters.put(reason, Counter.builder("gateway.node.requests.refused").tag("reason", reason.name()
+                            .toLowerCase()).description("messages from the Redis node channels refused by this node")
+                    .register(meters));
+            nextLogAt.put(reason, new AtomicLong());
+            suppressed.put(reason, new LongAdder());
+        }
+    }
+
+    /** @param operation the operation named by an authentic message, null when there is none */
+    public void record(Reason reason, String operation, int length) {
+        counters.get(reason).increment();
+        long now = System.currentTimeMillis();
+        AtomicLong next = nextLogAt.get(reason);
+        long due = next.get();
+        if (now >= due && next.compareAndSet(due, now + LOG_INTERVAL_MILLIS)) {
+            long skipped = suppressed.get(reason).sumThenReset();
+            LOG.warn("Refused a message from the node channels: {} (operation {}, {} characters){}", reason,
+                    operation == null ? "-" : printable(operation), length,
+                    skipped > 0 ? " [" + skipped + " more " + reason + " since the last line]" : "");
+        } else {
+            suppressed.get(reason).increment();
+        }
+    }
+
+    /** An operation name as a safe log token: another node sent it, but it may still be garbage. */
+    private static String printable(String operation) {
+        String cleaned = operation.replaceAll("[^A-Za-z0-9._-]", "?");
+        return cleaned.length() > 40 ? cleaned.substring(0, 40) + "..." : cleaned;
+    }
+}
