@@ -110,7 +110,8 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         DeviceRegistry devices = new DeviceRegistry();
         registry.bind("deviceRegistry", devices);
-        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors, frames));
+        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors, frames,
+                duration(properties, "gateway.tcp.frame-timeout")));
         registry.bind("frameEncoder", new DnyFrameEncoder(frames));
         registry.bind("connectionHandler", new DeviceChannelHandlers.ConnectionHandlerFactory(devices, clock,
                 Long.parseLong(required(properties, "gateway.tcp.read-idle-seconds")),

@@ -11,6 +11,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.protocol.Ap3000FrameDecoder;
 import ap3000.gateway.protocol.Inbound;
 
 /**
@@ -66,6 +67,16 @@ public class DeviceConnectionHandler extends IdleStateHandler {
             LOG.debug("Closing {}: nothing valid received for the read-idle limit", ctx.channel().remoteAddress());
             ctx.close();
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof Ap3000FrameDecoder.FrameTimedOut timedOut) {
+            closeReason = "frame_timeout";
+            LOG.debug("Closing {}: {} bytes of a frame, still incomplete after the frame timeout",
+                    ctx.channel().remoteAddress(), timedOut.pendingBytes());
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
