@@ -40,7 +40,9 @@ public final class GatewayProcess {
                 "GATEWAY_TCP_HOST", "127.0.0.1",
                 "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
                 "GATEWAY_DATA_DIR", dataDir.toString(),
-                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h"));
+                "GATEWAY_EVENTS_TRIM_INTERVAL", "1h",
+                // every test device connects from 127.0.0.1, like a whole fleet behind one NAT address
+                "GATEWAY_TCP_MAX_CONNECTIONS_PER_ADDRESS", "0"));
         env.putAll(environment);
         builder.environment().putAll(env);
         return builder.start();

@@ -50,6 +50,8 @@ public final class RunningGateway implements AutoCloseable {
         properties.put("camel.server.host", "127.0.0.1");
         // tests read the journal as a log of everything accepted; trimming has its own test
         properties.put("gateway.events.trim-interval", "1h");
+        // every test device connects from 127.0.0.1, like a whole fleet behind one NAT address
+        properties.put("gateway.tcp.max-connections-per-address", "0");
         properties.putAll(overrides);
         main = GatewayApplication.newMain();
         properties.forEach(main::addOverrideProperty);

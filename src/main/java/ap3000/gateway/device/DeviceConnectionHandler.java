@@ -27,6 +27,8 @@ public class DeviceConnectionHandler extends IdleStateHandler {
     private final DeviceRegistry registry;
     private final Clock clock;
     private final long identifyTimeoutSeconds;
+    /** False for a connection refused at accept ({@link ConnectionsPerAddress}): it never became active here. */
+    private boolean opened;
     private boolean identified;
     private String closeReason = "peer_closed";
 
@@ -40,6 +42,7 @@ public class DeviceConnectionHandler extends IdleStateHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        opened = true;
         registry.open(ctx.channel(), clock.millis());
         ctx.executor().schedule(() -> {
             if (!identified && ctx.channel().isActive()) {
@@ -81,7 +84,9 @@ public class DeviceConnectionHandler extends IdleStateHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        ctx.fireChannelRead(new ConnectionClosed(closeReason));
+        if (opened) {
+            ctx.fireChannelRead(new ConnectionClosed(closeReason));
+        }
         super.channelInactive(ctx);
     }
 
