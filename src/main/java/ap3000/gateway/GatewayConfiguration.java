@@ -36,6 +36,7 @@ import ap3000.gateway.api.RemoteDevices;
 import ap3000.gateway.audit.AuditEntry;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.device.ChargeRequest;
+import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceChannelHandlers;
 import ap3000.gateway.device.DeviceEvents;
 import ap3000.gateway.device.DeviceIngress;
@@ -106,15 +107,19 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("eventJournal", journal);
         registry.bind("nonEmptyBatch", new NonEmptyBatch());
 
-        ProtocolErrors protocolErrors = new ProtocolErrors(
-                Long.parseLong(required(properties, "gateway.protocol.error-log-interval-ms")));
+        long errorLogInterval = Long.parseLong(required(properties, "gateway.protocol.error-log-interval-ms"));
+        ProtocolErrors protocolErrors = new ProtocolErrors(errorLogInterval);
         registry.bind("protocolErrors", protocolErrors);
         FrameCounts frames = new FrameCounts();
         MeterRegistry meters = meterRegistry(registry);
 
         DeviceRegistry devices = new DeviceRegistry();
         registry.bind("deviceRegistry", devices);
-        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors, frames));
+        ConnectionsPerAddress connectionLimit = new ConnectionsPerAddress(
+                Integer.parseInt(required(properties, "gateway.tcp.max-connections-per-address")), errorLogInterval);
+        registry.bind("connectionLimit", connectionLimit);
+        registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors, frames,
+                duration(properties, "gateway.tcp.frame-timeout")));
         registry.bind("frameEncoder", new DnyFrameEncoder(frames));
         registry.bind("connectionHandler", new DeviceChannelHandlers.ConnectionHandlerFactory(devices, clock,
                 Long.parseLong(required(properties, "gateway.tcp.read-idle-seconds")),
@@ -160,8 +165,8 @@ public class GatewayConfiguration implements CamelConfiguration {
         WebhookWorkers workers = configureWebhooks(context, properties, redis, nodeId, clock, endpoints, outbox,
                 webhookMetrics);
 
-        GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, devices, frames, protocolErrors, journal, downlink,
-                auditReader);
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(meters, devices, frames, protocolErrors, connectionLimit,
+                journal, downlink, auditReader);
         registry.bind("gatewayMetrics", gatewayMetrics);
         Alerts alerts = new Alerts(AlertRules.read(key -> properties.resolveProperty(key).filter(v -> !v.isBlank())),
                 redis, required(properties, "alerts.prefix"), nodeId, clock, meters, endpoints, outbox, workers,

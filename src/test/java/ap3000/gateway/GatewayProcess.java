@@ -41,7 +41,9 @@ public final class GatewayProcess {
                 "GATEWAY_HTTP_PORT", Integer.toString(RunningGateway.freePort()),
                 "GATEWAY_DATA_DIR", dataDir.toString(),
                 "GATEWAY_EVENTS_TRIM_INTERVAL", "1h",
-                "GATEWAY_API_KEYS", RunningGateway.API_KEY));
+                "GATEWAY_API_KEYS", RunningGateway.API_KEY,
+                // every test device connects from 127.0.0.1, like a whole fleet behind one NAT address
+                "GATEWAY_TCP_MAX_CONNECTIONS_PER_ADDRESS", "0"));
         env.putAll(environment);
         builder.environment().putAll(env);
         return builder.start();

@@ -56,6 +56,8 @@ public final class RunningGateway implements AutoCloseable {
         if (!overrides.containsKey("gateway.api.keys") && !overrides.containsKey("gateway.api.open")) {
             properties.put("gateway.api.keys", API_KEY);
         }
+        // every test device connects from 127.0.0.1, like a whole fleet behind one NAT address
+        properties.put("gateway.tcp.max-connections-per-address", "0");
         properties.putAll(overrides);
         main = GatewayApplication.newMain();
         properties.forEach(main::addOverrideProperty);

@@ -1,6 +1,7 @@
 package ap3000.gateway.device;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.netty.channel.ChannelHandler;
 import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
@@ -22,15 +23,17 @@ public final class DeviceChannelHandlers {
     public static class FrameDecoderFactory extends DefaultChannelHandlerFactory {
         private final ProtocolErrors errors;
         private final FrameCounts frames;
+        private final Duration frameTimeout;
 
-        public FrameDecoderFactory(ProtocolErrors errors, FrameCounts frames) {
+        public FrameDecoderFactory(ProtocolErrors errors, FrameCounts frames, Duration frameTimeout) {
             this.errors = errors;
             this.frames = frames;
+            this.frameTimeout = frameTimeout;
         }
 
         @Override
         public ChannelHandler newChannelHandler() {
-            return new Ap3000FrameDecoder(errors, frames);
+            return new Ap3000FrameDecoder(errors, frames, frameTimeout);
         }
     }
 

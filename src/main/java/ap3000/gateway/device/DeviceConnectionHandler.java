@@ -11,6 +11,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.protocol.Ap3000FrameDecoder;
 import ap3000.gateway.protocol.Inbound;
 
 /**
@@ -26,6 +27,8 @@ public class DeviceConnectionHandler extends IdleStateHandler {
     private final DeviceRegistry registry;
     private final Clock clock;
     private final long identifyTimeoutSeconds;
+    /** False for a connection refused at accept ({@link ConnectionsPerAddress}): it never became active here. */
+    private boolean opened;
     private boolean identified;
     private String closeReason = "peer_closed";
 
@@ -39,6 +42,7 @@ public class DeviceConnectionHandler extends IdleStateHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        opened = true;
         registry.open(ctx.channel(), clock.millis());
         ctx.executor().schedule(() -> {
             if (!identified && ctx.channel().isActive()) {
@@ -69,8 +73,20 @@ public class DeviceConnectionHandler extends IdleStateHandler {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof Ap3000FrameDecoder.FrameTimedOut timedOut) {
+            closeReason = "frame_timeout";
+            LOG.debug("Closing {}: {} bytes of a frame, still incomplete after the frame timeout",
+                    ctx.channel().remoteAddress(), timedOut.pendingBytes());
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        ctx.fireChannelRead(new ConnectionClosed(closeReason));
+        if (opened) {
+            ctx.fireChannelRead(new ConnectionClosed(closeReason));
+        }
         super.channelInactive(ctx);
     }
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import ap3000.gateway.audit.AuditEntry;
+import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventJournal;
@@ -41,7 +42,8 @@ public class GatewayMetrics {
     private volatile double eventsPerSecond;
 
     public GatewayMetrics(MeterRegistry meters, DeviceRegistry devices, FrameCounts frames, ProtocolErrors errors,
-                          EventJournal journal, Downlink downlink, JournalReader<AuditEntry> auditReader) {
+                          ConnectionsPerAddress connectionLimit, EventJournal journal, Downlink downlink,
+                          JournalReader<AuditEntry> auditReader) {
         this.meters = meters;
         this.devices = devices;
         this.frames = frames;
@@ -51,6 +53,9 @@ public class GatewayMetrics {
 
         Gauge.builder("gateway.connections", devices, DeviceRegistry::connectionCount)
                 .description("open device TCP connections on this node").register(meters);
+        FunctionCounter.builder("gateway.connections.refused", connectionLimit, ConnectionsPerAddress::refusedCount)
+                .tag("reason", "per_address_limit")
+                .description("device connections closed at accept: their address had the limit open").register(meters);
         Gauge.builder("gateway.devices.online", devices, DeviceRegistry::onlineCount)
                 .description("devices online on this node").register(meters);
         Gauge.builder("gateway.devices.charging_ports", this, m -> chargingPorts())

@@ -1,7 +1,10 @@
 package ap3000.gateway.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +15,9 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * cumulation keeps leftovers between reads; each call loops until nothing more parses. A DNY header is
  * trusted only once its length is in range and its checksum matches; otherwise one byte is skipped and the
  * stream rescanned, since "DNY" may occur inside data. One instance per connection: it remembers the ICCID.
+ * <p>
+ * A unit still incomplete a frame timeout after its first byte arrived closes the connection: otherwise a peer
+ * dribbling a frame byte by byte would hold its socket (and the leftover buffer) for as long as it likes.
  */
 public class Ap3000FrameDecoder extends ByteToMessageDecoder {
 
@@ -24,19 +30,84 @@ public class Ap3000FrameDecoder extends ByteToMessageDecoder {
 
     private enum Match { FULL, PARTIAL, NONE }
 
+    /** Fired down the pipeline just before the decoder closes a connection for a frame timeout. */
+    public record FrameTimedOut(int pendingBytes) {
+    }
+
     private final ProtocolErrors errors;
     private final FrameCounts frames;
+    private final long frameTimeoutNanos;
     private boolean iccidSeen;
     /** True right after a rejected header, so that the bytes skipped while resyncing are not counted twice. */
     private boolean resyncing;
+    /** {@link System#nanoTime()} when the first byte of the unit left over in the buffer arrived; -1: none left. */
+    private long partialSinceNanos = -1;
+    /** The one pending frame-timeout check of this connection, if any. */
+    private ScheduledFuture<?> frameCheck;
 
-    public Ap3000FrameDecoder(ProtocolErrors errors, FrameCounts frames) {
+    public Ap3000FrameDecoder(ProtocolErrors errors, FrameCounts frames, Duration frameTimeout) {
         this.errors = errors;
         this.frames = frames;
+        this.frameTimeoutNanos = frameTimeout.toNanos();
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int before = in.readerIndex();
+        decodeUnits(ctx, in, out);
+        notePartial(ctx, in.isReadable(), in.readerIndex() != before);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx);
+        if (frameCheck != null) {
+            frameCheck.cancel(false);
+            frameCheck = null;
+        }
+    }
+
+    /**
+     * Called after every read. Bytes left over begin a unit still being assembled. The same leftover as before
+     * (nothing consumed) keeps its start; after a read that completed a unit, the leftover counts from now (it may
+     * have begun a little earlier: that errs on the device's side). One check per connection is scheduled at a time.
+     */
+    private void notePartial(ChannelHandlerContext ctx, boolean leftOver, boolean consumed) {
+        if (!leftOver) {
+            partialSinceNanos = -1;
+            return;
+        }
+        if (consumed || partialSinceNanos < 0) {
+            partialSinceNanos = System.nanoTime();
+        }
+        if (frameCheck == null) {
+            scheduleFrameCheck(ctx, frameTimeoutNanos);
+        }
+    }
+
+    private void scheduleFrameCheck(ChannelHandlerContext ctx, long delayNanos) {
+        frameCheck = ctx.executor().schedule(() -> checkFrameTimeout(ctx), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs on the channel's event loop, like {@link #decode}, so the fields need no locking. */
+    private void checkFrameTimeout(ChannelHandlerContext ctx) {
+        frameCheck = null;
+        if (partialSinceNanos < 0) {
+            return;
+        }
+        long left = partialSinceNanos + frameTimeoutNanos - System.nanoTime();
+        if (left > 0) {
+            scheduleFrameCheck(ctx, left);
+            return;
+        }
+        ByteBuf pending = internalBuffer();
+        errors.record(ProtocolErrors.Kind.FRAME_TIMEOUT, remote(ctx), pending, pending.readerIndex(),
+                pending.readableBytes());
+        ctx.fireUserEventTriggered(new FrameTimedOut(pending.readableBytes()));
+        ctx.close();
+    }
+
+    private void decodeUnits(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
             int start = in.readerIndex();
             int readable = in.readableBytes();

@@ -24,7 +24,9 @@ public class ProtocolErrors {
         /** A complete DNY frame whose byte sum does not match its checksum. */
         BAD_CHECKSUM,
         /** A valid frame whose data is too short for its command, or a command the reference does not know. */
-        UNPARSED_PAYLOAD
+        UNPARSED_PAYLOAD,
+        /** A frame, ICCID or {@code link} still incomplete a frame timeout after its first byte; the connection closes. */
+        FRAME_TIMEOUT
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ProtocolErrors.class);

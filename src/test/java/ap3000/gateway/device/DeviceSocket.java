@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
@@ -20,7 +21,16 @@ public final class DeviceSocket implements AutoCloseable {
     private final DataInputStream in;
 
     public DeviceSocket(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Connects from another loopback address (127.0.0.2, ...), as a device on another host would. */
+    public DeviceSocket(int port, String fromAddress) throws IOException {
+        this(new Socket(InetAddress.getByName("127.0.0.1"), port, InetAddress.getByName(fromAddress), 0));
+    }
+
+    private DeviceSocket(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         out = socket.getOutputStream();

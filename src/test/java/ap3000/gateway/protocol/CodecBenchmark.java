@@ -1,6 +1,7 @@
 package ap3000.gateway.protocol;
 
 import java.io.ByteArrayOutputStream;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,7 +50,8 @@ public final class CodecBenchmark {
     private static void report(String name, byte[] mix, int chunk, boolean print) {
         byte[] stream = repeat(mix, 2000);
         ProtocolErrors errors = new ProtocolErrors(60_000);
-        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts()));
+        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts(),
+                Duration.ofSeconds(10)));
         long frames = 0;
         long bytes = 0;
         long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package ap3000.gateway.protocol;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,7 +24,8 @@ final class Wire {
 
     /** Feeds each chunk as one TCP read and returns everything the decoder produced. */
     static List<Inbound> decode(ProtocolErrors errors, byte[]... reads) {
-        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts()));
+        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts(),
+                Duration.ofMinutes(1)));
         List<Inbound> out = new ArrayList<>();
         try {
             for (byte[] read : reads) {

@@ -1,5 +1,6 @@
 package ap3000.gateway.sim;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import io.netty.bootstrap.ServerBootstrap;
@@ -41,7 +42,7 @@ public final class BareNettyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new Ap3000FrameDecoder(errors, frames), encoder,
+                        ch.pipeline().addLast(new Ap3000FrameDecoder(errors, frames, Duration.ofSeconds(10)), encoder,
                                 new SimpleChannelInboundHandler<Inbound>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, Inbound in) {
