@@ -24,7 +24,7 @@ public class RedisHealthCheck extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        builder.detail("url", redis.url());
+        builder.detail("url", redis.redactedUrl());
         try {
             long start = System.nanoTime();
             redis.client().ping();

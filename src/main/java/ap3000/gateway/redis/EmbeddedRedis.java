@@ -2,15 +2,25 @@ package ap3000.gateway.redis;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -19,6 +29,8 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.embedded.core.ExecutableProvider;
 
@@ -32,6 +44,9 @@ import redis.embedded.core.ExecutableProvider;
  * The process is started here rather than through embedded-redis' RedisServer, whose JVM shutdown hook would
  * stop Redis at the first moment of a SIGTERM, before the routes have finished with it; for the same reason it
  * runs in its own session.
+ * Other users of the host are kept out: the server asks for a password generated on first start and kept in
+ * {@code redis.password}, has no admin commands that write files, load code or copy data elsewhere, and its
+ * directory, configuration and files are readable by the gateway's user only.
  */
 final class EmbeddedRedis {
 
@@ -40,16 +55,28 @@ final class EmbeddedRedis {
     private static final Duration ORPHAN_SHUTDOWN_WAIT = Duration.ofSeconds(10);
 
     private static final Duration START_WAIT = Duration.ofSeconds(20);
+    /**
+     * Commands the gateway never sends that would let a client holding the password write files anywhere
+     * (CONFIG SET dir), load code (MODULE), crash or inspect the server (DEBUG), lift the password (ACL) or move
+     * the data to another server (replication, MIGRATE). SHUTDOWN stays (the gateway stops its server with
+     * it), INFO and MONITOR stay for operators.
+     */
+    static final List<String> DISABLED_COMMANDS = List.of("CONFIG", "MODULE", "DEBUG", "ACL", "SLAVEOF",
+            "REPLICAOF", "SYNC", "PSYNC", "FAILOVER", "MIGRATE");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
     private final Process server;
     private final Path portFile;
     private final int port;
+    private final String password;
     private final FileChannel lockChannel;
 
-    private EmbeddedRedis(Process server, Path portFile, int port, FileChannel lockChannel) {
+    private EmbeddedRedis(Process server, Path portFile, int port, String password, FileChannel lockChannel) {
         this.server = server;
         this.portFile = portFile;
         this.port = port;
+        this.password = password;
         this.lockChannel = lockChannel;
     }
 
@@ -60,20 +87,25 @@ final class EmbeddedRedis {
      */
     static EmbeddedRedis start(Path dataDir, int port, String appendFsync) throws IOException {
         Path dir = dataDir.resolve("redis").toAbsolutePath();
-        Files.createDirectories(dir);
+        ownerOnly(dataDir.toAbsolutePath(), true);
+        ownerOnly(dir, false);
         FileChannel lockChannel = lock(dir.resolve("gateway.lock"));
         Path portFile = dir.resolve("redis.port");
+        String password;
         try {
-            stopOrphan(portFile);
+            password = password(dir.resolve("redis.password"));
+            stopOrphan(portFile, password);
         } catch (IOException | RuntimeException e) {
             lockChannel.close();
             throw e;
         }
         int chosen = port > 0 ? port : freePort();
         Path config = dir.resolve("redis.conf");
-        Files.write(config, List.of(
+        List<String> settings = new ArrayList<>(List.of(
                 "port " + chosen,
                 "bind " + HOST,
+                "protected-mode yes",
+                "requirepass " + password,
                 "dir \"" + dir + "\"",
                 "appendonly yes",
                 "appendfilename appendonly.aof",
@@ -81,16 +113,66 @@ final class EmbeddedRedis {
                 "pidfile \"" + dir.resolve("redis.pid") + "\"",
                 "save \"\"",
                 "daemonize no"));
+        DISABLED_COMMANDS.forEach(command -> settings.add("rename-command " + command + " \"\""));
+        // replaced rather than rewritten: a redis.conf of an older gateway may be readable by everyone
+        Files.deleteIfExists(config);
+        Files.write(Files.createFile(config, ownerOnlyFile(config)), settings);
         File binary = ExecutableProvider.newJarResourceProvider().get();
         Process server = new ProcessBuilder(command(binary, config))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
-        awaitReady(server, chosen, dir.resolve("redis.log"));
+        awaitReady(server, chosen, password, dir.resolve("redis.log"));
         Files.writeString(portFile, Integer.toString(chosen));
         LOG.info("Embedded redis-server listening on {}:{}, data in {} (appendfsync {})", HOST, chosen, dir,
                 appendFsync);
-        return new EmbeddedRedis(server, portFile, chosen, lockChannel);
+        return new EmbeddedRedis(server, portFile, chosen, password, lockChannel);
+    }
+
+    /**
+     * Creates the directory or narrows an existing one (of an older gateway) to its owner, on every start.
+     *
+     * @param mayBeShared a world-writable data directory such as /tmp is shared by design: left as it is
+     */
+    private static void ownerOnly(Path dir, boolean mayBeShared) throws IOException {
+        if (Files.getFileAttributeView(dir.getRoot(), PosixFileAttributeView.class) == null) {
+            Files.createDirectories(dir); // no POSIX permissions on this file system
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+        }
+        Set<PosixFilePermission> current = Files.getPosixFilePermissions(dir);
+        if (mayBeShared && current.contains(PosixFilePermission.OTHERS_WRITE)) {
+            LOG.warn("{} is writable by every user; give the gateway a data directory of its own", dir);
+        } else if (!current.equals(OWNER_ONLY_DIRECTORY)) {
+            Files.setPosixFilePermissions(dir, OWNER_ONLY_DIRECTORY);
+            LOG.info("{} made accessible to its owner only (it was {})", dir, PosixFilePermissions.toString(current));
+        }
+    }
+
+    private static FileAttribute<?>[] ownerOnlyFile(Path file) {
+        return Files.getFileAttributeView(file.getRoot(), PosixFileAttributeView.class) == null
+                ? new FileAttribute<?>[0]
+                : new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)};
+    }
+
+    /**
+     * The password of the first start, so that a restart can stop an orphaned server and operators can find
+     * it; created readable by the owner only (never loosened by a chmod after writing).
+     */
+    private static String password(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            Files.writeString(Files.createFile(file, ownerOnlyFile(file)), HexFormat.of().formatHex(random));
+        }
+        String password = Files.readString(file).trim();
+        if (password.isEmpty()) {
+            throw new IOException(file + " is empty; stop any redis-server still running on this data directory, "
+                    + "then delete the file to have a new password generated");
+        }
+        return password;
     }
 
     private static FileChannel lock(Path lockFile) throws IOException {
@@ -109,13 +191,18 @@ final class EmbeddedRedis {
         return channel;
     }
 
+    /** Carries the password: for connecting only, never to be shown. */
     String url() {
-        return "redis://" + HOST + ":" + port;
+        return "redis://:" + password + "@" + HOST + ":" + port;
     }
 
     /** SHUTDOWN writes the append-only file to disk before the process exits. */
     void stop() {
-        shutdown(port);
+        try {
+            shutdown(port, clientConfig(password));
+        } catch (JedisDataException e) {
+            LOG.warn("The embedded redis-server refused SHUTDOWN: {}", e.getMessage());
+        }
         try {
             if (!server.waitFor(ORPHAN_SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS)) {
                 LOG.warn("The embedded redis-server did not stop after SHUTDOWN; terminating it");
@@ -134,19 +221,27 @@ final class EmbeddedRedis {
     /**
      * In a session of its own where {@code setsid} exists: a SIGTERM to the gateway's process group (systemd's
      * default, {@code timeout}, Ctrl-C) must not stop Redis before the gateway has finished writing to it.
+     * With umask 077 where a POSIX shell exists, so that the append-only files Redis creates are its owner's only.
+     * The password stays in the configuration file, out of the command line that every user can list.
      */
     private static List<String> command(File binary, Path config) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/bin/sh"))) {
+            command.addAll(List.of("/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""));
+        }
         for (String setsid : List.of("/usr/bin/setsid", "/bin/setsid")) {
             if (Files.isExecutable(Path.of(setsid))) {
-                return List.of(setsid, binary.getAbsolutePath(), config.toString());
+                command.add(setsid);
+                break;
             }
         }
-        return List.of(binary.getAbsolutePath(), config.toString());
+        command.addAll(List.of(binary.getAbsolutePath(), config.toString()));
+        return command;
     }
 
-    private static void awaitReady(Process server, int port, Path log) throws IOException {
+    private static void awaitReady(Process server, int port, String password, Path log) throws IOException {
         long deadline = System.nanoTime() + START_WAIT.toNanos();
-        while (!answers(port)) {
+        while (!ready(port, password)) {
             if (!server.isAlive() || System.nanoTime() > deadline) {
                 server.destroy();
                 throw new IOException("The embedded redis-server did not start; its log " + log + " says: "
@@ -156,18 +251,34 @@ final class EmbeddedRedis {
         }
     }
 
-    private static void stopOrphan(Path portFile) throws IOException {
+    /**
+     * The orphan asks for the password in the data directory; one left by a gateway of a version without a
+     * password refuses it (AUTH without a password configured) and takes SHUTDOWN without.
+     */
+    private static void stopOrphan(Path portFile, String password) throws IOException {
         if (!Files.exists(portFile)) {
             return;
         }
         int orphanPort = Integer.parseInt(Files.readString(portFile).trim());
-        if (!shutdown(orphanPort)) {
+        boolean stopped;
+        try {
+            stopped = shutdown(orphanPort, clientConfig(password));
+        } catch (JedisDataException refused) {
+            try {
+                stopped = shutdown(orphanPort, clientConfig(null));
+            } catch (JedisDataException e) {
+                // it may be our own, and two servers on one append-only file would corrupt it
+                throw new IOException("A redis-server on port " + orphanPort + " (named in " + portFile
+                        + ") refuses the password in redis.password; stop it, then start the gateway again");
+            }
+        }
+        if (!stopped) {
             return;
         }
         LOG.warn("Found the redis-server of a previous gateway still running on port {}; shut it down cleanly",
                 orphanPort);
         long deadline = System.nanoTime() + ORPHAN_SHUTDOWN_WAIT.toNanos();
-        while (answers(orphanPort)) {
+        while (listening(orphanPort)) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("The previous redis-server on port " + orphanPort + " did not stop");
             }
@@ -175,9 +286,13 @@ final class EmbeddedRedis {
         }
     }
 
-    /** Sends SHUTDOWN; true if a server was there to receive it. */
-    private static boolean shutdown(int port) {
-        try (Jedis jedis = connect(port)) {
+    /**
+     * Sends SHUTDOWN; true if a server was there to receive it.
+     *
+     * @throws JedisDataException if the server refuses the password or its absence
+     */
+    private static boolean shutdown(int port, JedisClientConfig config) {
+        try (Jedis jedis = new Jedis(new HostAndPort(HOST, port), config)) {
             jedis.ping();
             try {
                 jedis.shutdown();
@@ -185,13 +300,16 @@ final class EmbeddedRedis {
                 // the server closes the connection as it exits
             }
             return true;
+        } catch (JedisDataException refused) {
+            throw refused;
         } catch (JedisException e) {
             return false;
         }
     }
 
-    private static boolean answers(int port) {
-        try (Jedis jedis = connect(port)) {
+    /** Answers PING, its append-only file loaded. */
+    private static boolean ready(int port, String password) {
+        try (Jedis jedis = new Jedis(new HostAndPort(HOST, port), clientConfig(password))) {
             jedis.ping();
             return true;
         } catch (JedisException e) {
@@ -199,9 +317,19 @@ final class EmbeddedRedis {
         }
     }
 
-    private static Jedis connect(int port) {
-        return new Jedis(new HostAndPort(HOST, port),
-                DefaultJedisClientConfig.builder().connectionTimeoutMillis(500).socketTimeoutMillis(2000).build());
+    /** Accepts connections, whatever it answers (a server without our password answers NOAUTH). */
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static JedisClientConfig clientConfig(String password) {
+        return DefaultJedisClientConfig.builder().connectionTimeoutMillis(500).socketTimeoutMillis(2000)
+                .password(password).build();
     }
 
     private static int freePort() throws IOException {

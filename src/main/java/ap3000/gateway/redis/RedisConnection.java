@@ -2,6 +2,7 @@ package ap3000.gateway.redis;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ public class RedisConnection extends ServiceSupport {
 
     private EmbeddedRedis embedded;
     private RedisClient client;
-    private String url;
+    private String redactedUrl;
 
     public RedisConnection(String configuredUrl, Path dataDir, int embeddedPort, String appendFsync,
                            Duration timeout, int poolSize) {
@@ -50,13 +51,22 @@ public class RedisConnection extends ServiceSupport {
 
     @Override
     protected void doStart() throws IOException {
+        String url;
         if (configuredUrl.isEmpty()) {
             embedded = EmbeddedRedis.start(dataDir, embeddedPort, appendFsync);
             url = embedded.url();
         } else {
             url = configuredUrl;
         }
-        URI uri = URI.create(url);
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            // its message would quote the URL, password included
+            throw new IllegalArgumentException("gateway.redis.url is not a valid URL (percent-encode special "
+                    + "characters of the password) at index " + e.getIndex());
+        }
+        redactedUrl = redact(uri);
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) timeout.toMillis())
                 .socketTimeoutMillis((int) timeout.toMillis())
@@ -116,8 +126,20 @@ public class RedisConnection extends ServiceSupport {
         return replies;
     }
 
-    /** The URL in use, the embedded server's included. */
-    public String url() {
-        return url;
+    /** The URL in use, the embedded server's included, with {@code ***} for a password: safe to show. */
+    public String redactedUrl() {
+        return redactedUrl;
+    }
+
+    static String redact(URI uri) {
+        String userInfo = uri.getRawUserInfo();
+        if (userInfo == null) {
+            return uri.toString();
+        }
+        int colon = userInfo.indexOf(':');
+        // redis://secret@host is a password without a user name, as doStart reads it
+        String shown = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
+        return uri.getScheme() + "://" + shown + "@" + uri.getRawAuthority().substring(userInfo.length() + 1)
+                + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 }

@@ -478,10 +478,10 @@ public final class ScaleBenchmark {
         /** Every event in the journal (keep GATEWAY_EVENTS_TRIM_INTERVAL long enough for that), read from its Redis. */
         List<ap3000.gateway.event.DeviceEvent> journal() throws Exception {
             String url = environment.get("GATEWAY_REDIS_URL");
-            java.net.URI address = java.net.URI.create(url != null ? url : "redis://127.0.0.1:"
+            java.net.URI address = java.net.URI.create(url != null ? url : "redis://:"
+                    + Files.readString(dataDir.resolve("redis/redis.password")).trim() + "@127.0.0.1:"
                     + Files.readString(dataDir.resolve("redis/redis.port")).trim());
-            try (redis.clients.jedis.RedisClient client = redis.clients.jedis.RedisClient.create(address.getHost(),
-                    address.getPort())) {
+            try (redis.clients.jedis.RedisClient client = redis.clients.jedis.RedisClient.create(address)) {
                 List<ap3000.gateway.event.DeviceEvent> events = new ArrayList<>();
                 for (redis.clients.jedis.resps.StreamEntry entry : client.xrange("gateway:{events}",
                         (redis.clients.jedis.StreamEntryID) null, (redis.clients.jedis.StreamEntryID) null)) {
