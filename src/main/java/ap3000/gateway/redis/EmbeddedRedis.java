@@ -11,21 +11,15 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.secrets.SecretFile;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -63,8 +57,6 @@ final class EmbeddedRedis {
      */
     static final List<String> DISABLED_COMMANDS = List.of("CONFIG", "MODULE", "DEBUG", "ACL", "SLAVEOF",
             "REPLICAOF", "SYNC", "PSYNC", "FAILOVER", "MIGRATE");
-    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
 
     private final Process server;
     private final Path portFile;
@@ -87,13 +79,13 @@ final class EmbeddedRedis {
      */
     static EmbeddedRedis start(Path dataDir, int port, String appendFsync) throws IOException {
         Path dir = dataDir.resolve("redis").toAbsolutePath();
-        ownerOnly(dataDir.toAbsolutePath(), true);
-        ownerOnly(dir, false);
+        SecretFile.ownerOnlyDirectory(dataDir.toAbsolutePath());
+        SecretFile.ownerOnlyDirectory(dir);
         FileChannel lockChannel = lock(dir.resolve("gateway.lock"));
         Path portFile = dir.resolve("redis.port");
         String password;
         try {
-            password = password(dir.resolve("redis.password"));
+            password = SecretFile.readOrCreate(dir.resolve("redis.password"));
             stopOrphan(portFile, password);
         } catch (IOException | RuntimeException e) {
             lockChannel.close();
@@ -116,7 +108,7 @@ final class EmbeddedRedis {
         DISABLED_COMMANDS.forEach(command -> settings.add("rename-command " + command + " \"\""));
         // replaced rather than rewritten: a redis.conf of an older gateway may be readable by everyone
         Files.deleteIfExists(config);
-        Files.write(Files.createFile(config, ownerOnlyFile(config)), settings);
+        SecretFile.writeOwnerOnly(config, String.join("\n", settings) + "\n");
         File binary = ExecutableProvider.newJarResourceProvider().get();
         Process server = new ProcessBuilder(command(binary, config))
                 .redirectErrorStream(true)
@@ -127,52 +119,6 @@ final class EmbeddedRedis {
         LOG.info("Embedded redis-server listening on {}:{}, data in {} (appendfsync {})", HOST, chosen, dir,
                 appendFsync);
         return new EmbeddedRedis(server, portFile, chosen, password, lockChannel);
-    }
-
-    /**
-     * Creates the directory or narrows an existing one (of an older gateway) to its owner, on every start.
-     *
-     * @param mayBeShared a world-writable data directory such as /tmp is shared by design: left as it is
-     */
-    private static void ownerOnly(Path dir, boolean mayBeShared) throws IOException {
-        if (Files.getFileAttributeView(dir.getRoot(), PosixFileAttributeView.class) == null) {
-            Files.createDirectories(dir); // no POSIX permissions on this file system
-            return;
-        }
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
-        }
-        Set<PosixFilePermission> current = Files.getPosixFilePermissions(dir);
-        if (mayBeShared && current.contains(PosixFilePermission.OTHERS_WRITE)) {
-            LOG.warn("{} is writable by every user; give the gateway a data directory of its own", dir);
-        } else if (!current.equals(OWNER_ONLY_DIRECTORY)) {
-            Files.setPosixFilePermissions(dir, OWNER_ONLY_DIRECTORY);
-            LOG.info("{} made accessible to its owner only (it was {})", dir, PosixFilePermissions.toString(current));
-        }
-    }
-
-    private static FileAttribute<?>[] ownerOnlyFile(Path file) {
-        return Files.getFileAttributeView(file.getRoot(), PosixFileAttributeView.class) == null
-                ? new FileAttribute<?>[0]
-                : new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)};
-    }
-
-    /**
-     * The password of the first start, so that a restart can stop an orphaned server and operators can find
-     * it; created readable by the owner only (never loosened by a chmod after writing).
-     */
-    private static String password(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            Files.writeString(Files.createFile(file, ownerOnlyFile(file)), HexFormat.of().formatHex(random));
-        }
-        String password = Files.readString(file).trim();
-        if (password.isEmpty()) {
-            throw new IOException(file + " is empty; stop any redis-server still running on this data directory, "
-                    + "then delete the file to have a new password generated");
-        }
-        return password;
     }
 
     private static FileChannel lock(Path lockFile) throws IOException {

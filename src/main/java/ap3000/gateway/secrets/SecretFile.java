@@ -6,12 +6,14 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A secret the gateway generates on its first start and keeps in its data directory (the API key, the embedded
@@ -20,6 +22,7 @@ import java.util.Set;
  */
 public final class SecretFile {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SecretFile.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIRECTORY = PosixFilePermissions.fromString("rwx------");
@@ -50,19 +53,31 @@ public final class SecretFile {
     /** Creates {@code file} with mode 0600 from the start, so that its content is never readable by others. */
     public static void writeOwnerOnly(Path file, String content) throws IOException {
         if (posix(file.toAbsolutePath().getParent())) {
-            FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(OWNER_FILE);
-            Files.createFile(file, mode);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE));
             Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
         } else {
             Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
         }
     }
 
-    /** Creates the directory if needed and makes it 0700 (also one an older version left 0755). */
+    /**
+     * Creates the directory with mode 0700, or narrows an existing one (of an older gateway) to its owner, on every
+     * start. A world-writable directory such as /tmp is shared by design and left as it is, with a warning.
+     */
     public static void ownerOnlyDirectory(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        if (posix(dir)) {
+        if (!posix(dir.toAbsolutePath().getRoot())) {
+            Files.createDirectories(dir);
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
+        }
+        Set<PosixFilePermission> current = Files.getPosixFilePermissions(dir);
+        if (current.contains(PosixFilePermission.OTHERS_WRITE)) {
+            LOG.warn("{} is writable by every user; give the gateway a data directory of its own", dir);
+        } else if (!current.equals(OWNER_DIRECTORY)) {
             Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
+            LOG.info("{} made accessible to its owner only (it was {})", dir, PosixFilePermissions.toString(current));
         }
     }
 
