@@ -65,6 +65,21 @@ class WebhookEndpointsTest {
         assertThatThrownBy(() -> read(Map.of("notify.endpoints", "a", "notify.endpoints.a.url", "http://x",
                 "notify.endpoints.a.event-types", "settlment"))).hasMessageContaining("settlment");
         assertThatThrownBy(() -> read(Map.of("notify.endpoints", "Bad_Name"))).hasMessageContaining("Bad_Name");
+        assertThatThrownBy(() -> read(Map.of("notify.endpoints", "a", "notify.endpoints.a.url", "http://x",
+                "notify.endpoints.a.secret", "whsec_"))).hasMessageContaining("at least 24 random bytes");
+        assertThatThrownBy(() -> read(Map.of("notify.endpoints", "a", "notify.endpoints.a.url",
+                "http:no-host?token=abc"))).hasMessageContaining("no host").hasMessageNotContaining("abc");
+        assertThatThrownBy(() -> read(Map.of("notify.endpoints", "a", "notify.endpoints.a.url",
+                "http://169.254.169.254/"))).hasMessageContaining("notify.endpoints.a.allow-link-local");
+    }
+
+    @Test
+    void should_show_a_url_without_its_user_info_and_query() {
+        WebhookEndpoint endpoint = read(Map.of("notify.endpoints", "a", "notify.endpoints.a.url",
+                "https://user:pw@hooks.example.com:8443/in?token=s3cret")).get("a").orElseThrow();
+        assertThat(endpoint.displayUrl()).isEqualTo("https://hooks.example.com:8443/in (query and user info hidden)")
+                .doesNotContain("s3cret", "pw");
+        assertThat(endpoint.url()).contains("token=s3cret");
     }
 
     @Test

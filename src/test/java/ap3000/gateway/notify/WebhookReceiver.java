@@ -32,9 +32,9 @@ public final class WebhookReceiver implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    /** One received request (its body also parsed) and the status it was answered with. */
+    /** One received request (body also parsed, {@code uri} its path and query) and the status it was answered. */
     public record Request(long receivedAtMillis, Map<String, List<String>> headers, String body,
-                          Map<String, Object> json, int status) {
+                          Map<String, Object> json, int status, String uri) {
 
         public String eventId() {
             return (String) json().get("event_id");
@@ -105,9 +105,10 @@ public final class WebhookReceiver implements AutoCloseable {
         }
         Map<String, Object> json = JSON.readValue(body, new TypeReference<>() { });
         Request request = new Request(System.currentTimeMillis(), Map.copyOf(exchange.getRequestHeaders()), body,
-                json, 0);
+                json, 0, exchange.getRequestURI().toString());
         Answer answer = answers.apply(request);
-        received.add(new Request(request.receivedAtMillis(), request.headers(), body, json, answer.status()));
+        received.add(new Request(request.receivedAtMillis(), request.headers(), body, json, answer.status(),
+                request.uri()));
         if (answer.delayMillis() > 0) {
             try {
                 Thread.sleep(answer.delayMillis());
