@@ -2,13 +2,13 @@ package ap3000.gateway.api;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import ap3000.gateway.logging.ThrottledWarning;
 
 /**
  * Counts the messages on this node's request and reply channels that it refused
@@ -43,32 +43,24 @@ public class NodeRequestRefusals {
     private static final long LOG_INTERVAL_MILLIS = 60_000;
 
     private final Map<Reason, Counter> counters = new EnumMap<>(Reason.class);
-    private final Map<Reason, AtomicLong> nextLogAt = new EnumMap<>(Reason.class);
-    private final Map<Reason, LongAdder> suppressed = new EnumMap<>(Reason.class);
+    private final Map<Reason, ThrottledWarning> warnings = new EnumMap<>(Reason.class);
 
     public NodeRequestRefusals(MeterRegistry meters) {
         for (Reason reason : Reason.values()) {
             counters.put(reason, Counter.builder("gateway.node.requests.refused").tag("reason", reason.name()
                             .toLowerCase()).description("messages from the Redis node channels refused by this node")
                     .register(meters));
-            nextLogAt.put(reason, new AtomicLong());
-            suppressed.put(reason, new LongAdder());
+            warnings.put(reason, new ThrottledWarning(LOG_INTERVAL_MILLIS));
         }
     }
 
     /** @param operation the operation named by an authentic message, null when there is none */
     public void record(Reason reason, String operation, int length) {
         counters.get(reason).increment();
-        long now = System.currentTimeMillis();
-        AtomicLong next = nextLogAt.get(reason);
-        long due = next.get();
-        if (now >= due && next.compareAndSet(due, now + LOG_INTERVAL_MILLIS)) {
-            long skipped = suppressed.get(reason).sumThenReset();
+        String leftOut = warnings.get(reason).due();
+        if (leftOut != null) {
             LOG.warn("Refused a message from the node channels: {} (operation {}, {} characters){}", reason,
-                    operation == null ? "-" : printable(operation), length,
-                    skipped > 0 ? " [" + skipped + " more " + reason + " since the last line]" : "");
-        } else {
-            suppressed.get(reason).increment();
+                    operation == null ? "-" : printable(operation), length, leftOut);
         }
     }
 

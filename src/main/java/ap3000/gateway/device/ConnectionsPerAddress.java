@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.ChannelFuture;
@@ -13,6 +12,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ipfilter.AbstractRemoteAddressFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import ap3000.gateway.logging.ThrottledWarning;
 
 /**
  * Closes a new device connection at once when its source address already has the limit of open connections on
@@ -26,16 +27,14 @@ public class ConnectionsPerAddress extends AbstractRemoteAddressFilter<InetSocke
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionsPerAddress.class);
 
     private final int limit;
-    private final long logIntervalMillis;
+    private final ThrottledWarning warning;
     private final Map<InetAddress, Integer> open = new ConcurrentHashMap<>();
     private final LongAdder refused = new LongAdder();
-    private final AtomicLong nextLogAt = new AtomicLong();
-    private final LongAdder unlogged = new LongAdder();
 
     /** @param limit open connections per source address; 0: no limit */
     public ConnectionsPerAddress(int limit, long logIntervalMillis) {
         this.limit = limit;
-        this.logIntervalMillis = logIntervalMillis;
+        this.warning = new ThrottledWarning(logIntervalMillis);
     }
 
     @Override
@@ -56,14 +55,10 @@ public class ConnectionsPerAddress extends AbstractRemoteAddressFilter<InetSocke
     @Override
     protected ChannelFuture channelRejected(ChannelHandlerContext ctx, InetSocketAddress remote) {
         refused.increment();
-        long now = System.currentTimeMillis();
-        long due = nextLogAt.get();
-        if (now >= due && nextLogAt.compareAndSet(due, now + logIntervalMillis)) {
-            long more = unlogged.sumThenReset();
+        String leftOut = warning.due();
+        if (leftOut != null) {
             LOG.warn("Refused a device connection from {}: it already has {} open{}", remote.getAddress(), limit,
-                    more > 0 ? " [" + more + " more refused since last line]" : "");
-        } else {
-            unlogged.increment();
+                    leftOut);
         }
         return null; // closes the connection
     }

@@ -2,13 +2,14 @@ package ap3000.gateway.protocol;
 
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import ap3000.gateway.logging.ThrottledWarning;
 
 /**
  * Counts decode errors by kind and logs them with their hex, at most one line per kind per interval, so that
@@ -33,34 +34,24 @@ public class ProtocolErrors {
     private static final int MAX_LOGGED_BYTES = 64;
 
     private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
-    private final Map<Kind, AtomicLong> nextLogAt = new EnumMap<>(Kind.class);
-    private final Map<Kind, LongAdder> suppressed = new EnumMap<>(Kind.class);
-    private final long logIntervalMillis;
+    private final Map<Kind, ThrottledWarning> warnings = new EnumMap<>(Kind.class);
 
     public ProtocolErrors(long logIntervalMillis) {
-        this.logIntervalMillis = logIntervalMillis;
         for (Kind kind : Kind.values()) {
             counts.put(kind, new LongAdder());
-            nextLogAt.put(kind, new AtomicLong());
-            suppressed.put(kind, new LongAdder());
+            warnings.put(kind, new ThrottledWarning(logIntervalMillis));
         }
     }
 
     /** Counts one error; {@code connection} is only turned into text when a line is logged. */
     public void record(Kind kind, Object connection, ByteBuf bytes, int from, int length) {
         counts.get(kind).increment();
-        long now = System.currentTimeMillis();
-        AtomicLong next = nextLogAt.get(kind);
-        long due = next.get();
-        if (now >= due && next.compareAndSet(due, now + logIntervalMillis)) {
-            long skipped = suppressed.get(kind).sumThenReset();
+        String leftOut = warnings.get(kind).due();
+        if (leftOut != null) {
             int shown = Math.min(length, MAX_LOGGED_BYTES);
             LOG.warn("Protocol error {} on {}: {} bytes{} {}{}", kind, connection, length,
                     length > shown ? " (first " + MAX_LOGGED_BYTES + ")" : "",
-                    ByteBufUtil.hexDump(bytes, from, shown).toUpperCase(),
-                    skipped > 0 ? " [" + skipped + " more " + kind + " since last line]" : "");
-        } else {
-            suppressed.get(kind).increment();
+                    ByteBufUtil.hexDump(bytes, from, shown).toUpperCase(), leftOut);
         }
     }
 
