@@ -44,7 +44,7 @@ class WebhookTwoNodeTest {
             for (String eventId : distinct(receiver)) {
                 // the attempt is logged once the sender has the answer, which comes after the receiver saw the request
                 Http.Answer answer = await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(a.httpPort(),
-                        "/api/v1/notifications/" + eventId + "/attempts", null), found -> found.status() == 200);
+                        "/api/v1/notifications/" + eventId + "/attempts", RunningGateway.API_KEY), found -> found.status() == 200);
                 @SuppressWarnings("unchecked")
                 List<Map<String, Object>> attempts = (List<Map<String, Object>>) answer.data().get("attempts");
                 attempts.forEach(attempt -> nodes.add((String) attempt.get("node")));

@@ -38,9 +38,9 @@ class KillNineChaosTest {
         DeviceSimulator.Counts counts;
         try {
             GatewayProcess.awaitListening(ports[0], gateway);
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", ports[0], ports[1], RunningGateway.API_KEY, 100,
-                    0x05E00000, 0.2, 2, Duration.ofSeconds(2), Duration.ofSeconds(10), 8, Duration.ofSeconds(2),
-                    Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1000, false);
+            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", ports[0], ports[1],
+                    RunningGateway.API_KEY, 100, 0x05E00000, 0.2, 2, Duration.ofSeconds(2), Duration.ofSeconds(10), 8,
+                    Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1000, false);
             try (DeviceSimulator simulator = new DeviceSimulator(settings).reconnectAfter(Duration.ofMillis(500))) {
                 simulator.start();
                 Thread sessions = new Thread(() -> {
@@ -83,9 +83,11 @@ class KillNineChaosTest {
                     lost.size(), duplicated.size(), counts.settlementRetransmits.sum(), counts.reconnects.sum());
 
             assertThat(counts.startedOrders).hasSizeGreaterThan(50);
-            // every connection was dropped by each of the three kills and came back
+            // every connection was dropped by each of the three kills and came back; a reconnect that reached the
+            // dying or still-starting gateway and was dropped again counts once more on both sides, so "at least"
             long connections = counts.connected.sum() - counts.reconnects.sum();
-            assertThat(counts.reconnects.sum()).isEqualTo(3 * connections);
+            assertThat(connections).isPositive();
+            assertThat(counts.reconnects.sum()).isGreaterThanOrEqualTo(3 * connections);
             assertThat(counts.settledOrders).isEqualTo(counts.startedOrders);
             assertThat(lost).as("settlements lost").isEmpty();
             assertThat(duplicated).as("settlements recorded twice").isEmpty();
