@@ -184,20 +184,21 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         registry.bind("apiSupport", new ApiSupport());
         ApiGuard guard = ApiGuard.fromConfiguration(required(properties, "camel.rest.context-path"),
+                Integer.parseInt(required(properties, "camel.server.port")),
                 optional(properties, "gateway.api.keys", ""),
                 Boolean.parseBoolean(required(properties, "gateway.api.open")),
                 Path.of(required(properties, "gateway.data-dir")),
                 Long.parseLong(required(properties, "gateway.api.max-body")));
-        // on the HTTP server once it exists and before any route takes requests
-        int httpPort = Integer.parseInt(required(properties, "camel.server.port"));
+        // on the HTTP server once it exists and before any route takes requests; the start fails without it
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextRoutesStartingEvent) {
-                    guard.install(context, httpPort);
+                    guard.install(context);
                 }
             }
         });
+        context.addStartupListener(guard);
         registry.bind("auditApi", new AuditApi(auditStore, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,7 @@ import ap3000.gateway.secrets.SecretFile;
  * key cannot make the gateway buffer anything. Keys are compared in constant time. The OpenAPI document stays
  * readable without a key (it describes the API, it grants nothing).
  */
-public final class ApiGuard implements Handler<RoutingContext> {
+public final class ApiGuard implements Handler<RoutingContext>, StartupListener {
 
     public static final String API_KEY_HEADER = "X-API-Key";
     private static final Logger LOG = LoggerFactory.getLogger(ApiGuard.class);
@@ -34,12 +35,15 @@ public final class ApiGuard implements Handler<RoutingContext> {
     private static final int BEFORE_CAMEL_ROUTES = -1000;
 
     private final String contextPath;
+    private final int httpPort;
     private final List<byte[]> keyDigests;
     private final boolean open;
     private final long maxBodyBytes;
+    private volatile boolean installed;
 
-    ApiGuard(String contextPath, List<String> keys, boolean open, long maxBodyBytes) {
+    ApiGuard(String contextPath, int httpPort, List<String> keys, boolean open, long maxBodyBytes) {
         this.contextPath = contextPath;
+        this.httpPort = httpPort;
         this.keyDigests = keys.stream().map(ApiGuard::sha256).toList();
         this.open = open;
         this.maxBodyBytes = maxBodyBytes;
@@ -49,28 +53,31 @@ public final class ApiGuard implements Handler<RoutingContext> {
      * The guard for the configured keys; with none configured, the key kept in the data directory (generated on
      * first start), unless the operator opened the API explicitly.
      */
-    public static ApiGuard fromConfiguration(String contextPath, String configuredKeys, boolean open, Path dataDir,
-                                             long maxBodyBytes) throws IOException {
+    public static ApiGuard fromConfiguration(String contextPath, int httpPort, String configuredKeys, boolean open,
+                                             Path dataDir, long maxBodyBytes) throws IOException {
         List<String> keys = Arrays.stream(configuredKeys == null ? new String[0] : configuredKeys.split(","))
                 .map(String::trim).filter(k -> !k.isEmpty()).toList();
         if (open) {
-            LOG.warn("*** gateway.api.open=true: the HTTP API under {} accepts requests WITHOUT an API key. ***",
-                    contextPath);
+            LOG.warn("*** gateway.api.open=true: the HTTP API under {} accepts requests WITHOUT an API key{}. ***",
+                    contextPath, keys.isEmpty() ? "" : " (the keys in gateway.api.keys are not asked for)");
         } else if (keys.isEmpty()) {
             Path file = dataDir.resolve("api-key").toAbsolutePath();
             keys = List.of(SecretFile.readOrCreate(file));
             LOG.info("API key: none configured, so the gateway uses the one kept in {} (readable by this user only;"
                     + " send it as the X-API-Key header). To use your own keys set GATEWAY_API_KEYS.", file);
         }
-        return new ApiGuard(contextPath, keys, open, maxBodyBytes);
+        return new ApiGuard(contextPath, httpPort, keys, open, maxBodyBytes);
     }
 
-    /** Puts the guard on the HTTP server, ahead of every route; fails the start if there is no server to guard. */
-    public void install(CamelContext context, int httpPort) {
+    /**
+     * Puts the guard on the HTTP server; called when the routes are about to start, once the server exists and
+     * before any route takes requests.
+     */
+    public void install(CamelContext context) {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                 VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
         if (router == null) {
-            throw new IllegalStateException("No platform-http router to put the API key check on");
+            throw new IllegalStateException("No HTTP server on port " + httpPort + " to put the API key check on");
         }
         router.route(contextPath + "/*").order(BEFORE_CAMEL_ROUTES).handler(this).failureHandler(ctx -> {
             // a body without Content-Length that outgrew camel.server.max-body-size: the envelope, not a bare 413
@@ -80,6 +87,19 @@ public final class ApiGuard implements Handler<RoutingContext> {
                 ctx.next();
             }
         });
+        installed = true;
+    }
+
+    /**
+     * Fails the start when the guard is not in place: {@link #install} runs from an event notifier, whose
+     * exceptions Camel logs and ignores, and a gateway must never run with an open API by accident.
+     */
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        if (!installed) {
+            throw new IllegalStateException("The API key check could not be installed on the HTTP server (see the"
+                    + " error above); the gateway does not run with an unguarded API");
+        }
     }
 
     @Override

@@ -206,8 +206,11 @@ public class DeviceApi {
     private static DeviceParameters parameters(Block block, Object body) {
         RequestBody request = RequestBody.parse(body);
         for (var component : block.type.getRecordComponents()) {
+            int max = DeviceParameters.ONE_BYTE_FIELDS.contains(component.getName()) ? 0xFF : 0xFFFF;
             if (component.getType().isPrimitive()) {
-                request.integer(component.getName(), 0, 0xFFFF);
+                request.integer(component.getName(), 0, max);
+            } else if (component.getType() == Integer.class) {
+                request.optionalInteger(component.getName(), 0, max);
             }
         }
         try {

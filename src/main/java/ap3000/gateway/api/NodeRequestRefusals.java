@@ -21,6 +21,8 @@ public class NodeRequestRefusals {
     public enum Reason {
         /** Longer than the size limit; not even verified. */
         TOO_LARGE,
+        /** More requests waiting than this node serves: refused unread (a flood on the channel). */
+        OVERLOADED,
         /** No valid HMAC under the cluster secret (another secret, a forgery, or not a node's message at all). */
         BAD_SIGNATURE,
         /** Signed, but not a request this version understands. */

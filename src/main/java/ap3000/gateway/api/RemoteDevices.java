@@ -8,6 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -15,7 +16,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +45,7 @@ public class RemoteDevices extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteDevices.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SERVING_THREADS = 8;
+    private static final int SERVING_QUEUE = 64;
 
     private record Waiting(String node, CompletableFuture<Reply> answer) {
     }
@@ -58,7 +62,16 @@ public class RemoteDevices extends ServiceSupport {
         @Override
         public void onMessage(String channel, String message) {
             if (channel.equals(requests(ownership.node()))) {
-                executor.submit(() -> serve(message));
+                // refused here, before it takes a place in the queue: anyone who can publish to Redis can send it
+                if (message.length() > NodeMessages.MAX_LENGTH) {
+                    refusals.record(Reason.TOO_LARGE, null, message.length());
+                    return;
+                }
+                try {
+                    executor.execute(() -> serve(message));
+                } catch (RejectedExecutionException full) {
+                    refusals.record(Reason.OVERLOADED, null, message.length());
+                }
             } else {
                 answered(message);
             }
@@ -215,7 +228,11 @@ public class RemoteDevices extends ServiceSupport {
     @Override
     protected void doStart() {
         template = context.createProducerTemplate();
-        executor = context.getExecutorServiceManager().newFixedThreadPool(this, "ap3000-forwarded", SERVING_THREADS);
+        // a short queue, and what does not fit is refused and counted: a flood on the channel must neither grow the
+        // heap nor run requests on the subscriber thread, which also receives the answers this node waits for
+        executor = context.getExecutorServiceManager().newThreadPool(this, "ap3000-forwarded",
+                new ThreadPoolProfileBuilder("ap3000-forwarded").poolSize(SERVING_THREADS).maxPoolSize(SERVING_THREADS)
+                        .maxQueueSize(SERVING_QUEUE).rejectedPolicy(ThreadPoolRejectedPolicy.Abort).build());
         listener = context.getExecutorServiceManager().newSingleThreadExecutor(this, "ap3000-node-subscriber");
         listener.submit(() -> {
             while (isRunAllowed()) {

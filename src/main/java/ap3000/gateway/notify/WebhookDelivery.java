@@ -174,6 +174,10 @@ public class WebhookDelivery {
         return endpoints.get(name).orElseThrow(() -> new IllegalStateException("no endpoint " + name));
     }
 
+    /**
+     * The failure as logged and kept with a dead letter; a URL in an exception's message (the HTTP client quotes the
+     * one it could not parse or reach) loses its user info and query, where tokens are kept.
+     */
     static String describe(Throwable cause) {
         if (cause == null) {
             return "unknown";
@@ -181,7 +185,7 @@ public class WebhookDelivery {
         if (cause instanceof WebhookRejectedException) {
             return cause.getMessage();
         }
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        return cause.getClass().getSimpleName() + ": " + WebhookUrl.redactedIn(String.valueOf(cause.getMessage()));
     }
 
     private static String snippet(String body) {

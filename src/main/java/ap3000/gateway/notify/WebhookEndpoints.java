@@ -60,8 +60,9 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
             }
             String url = config.apply(prefix + "url").filter(u -> !u.isBlank())
                     .orElseThrow(() -> new IllegalStateException("Missing configuration: " + prefix + "url"));
-            WebhookUrl.check(prefix + "url", url,
-                    Boolean.parseBoolean(config.apply(prefix + "allow-link-local").orElse("false")));
+            // as checked: a trailing newline of a secrets file must not reach the HTTP client, whose error would quote it
+            url = WebhookUrl.check(prefix + "url", url,
+                    Boolean.parseBoolean(config.apply(prefix + "allow-link-local").orElse("false"))).toString();
             Set<String> types = new LinkedHashSet<>(list(config.apply(prefix + "event-types").orElse("")));
             for (String type : types) {
                 if (Arrays.stream(EventType.values()).noneMatch(t -> t.wireName().equals(type))) {

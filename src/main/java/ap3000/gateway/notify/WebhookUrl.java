@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A receiver's URL as configured: http(s) with a host, never pointing at a link-local or cloud metadata address
@@ -17,6 +18,9 @@ final class WebhookUrl {
     /** Metadata services of the clouds the gateway runs in that are not link-local addresses. */
     private static final Set<String> METADATA_HOSTS = Set.of("metadata.google.internal", "metadata",
             "100.100.100.200", "fd00:ec2::254", "[fd00:ec2::254]");
+
+    /** scheme://, user info to drop, host and path, then a query or fragment to drop. */
+    private static final Pattern URL_SECRETS = Pattern.compile("(?i)(https?://)(?:[^/\\s@]*@)?([^\\s?#]*)\\S*");
 
     private WebhookUrl() {
     }
@@ -52,6 +56,11 @@ final class WebhookUrl {
         } catch (URISyntaxException | RuntimeException e) {
             return "(unparsable URL)";
         }
+    }
+
+    /** Every URL in a text (an exception's message) without its user info and query. */
+    static String redactedIn(String text) {
+        return URL_SECRETS.matcher(text).replaceAll("$1$2");
     }
 
     /**

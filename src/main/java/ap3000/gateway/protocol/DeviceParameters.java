@@ -1,6 +1,7 @@
 package ap3000.gateway.protocol;
 
 import java.util.HexFormat;
+import java.util.Set;
 
 /**
  * Parameter blocks the server writes with 0x83-0x86 and reads back with 0x90-0x93 (reference 2.4): the same
@@ -8,6 +9,10 @@ import java.util.HexFormat;
  * names them.
  */
 public sealed interface DeviceParameters {
+
+    /** The fields of the blocks below that the device keeps in one byte (0..255); every other number is 0..65535. */
+    Set<String> ONE_BYTE_FIELDS = Set.of("floatPercent", "unplugInterferencePower",
+            "ambientAlarmCelsius", "portAlarmCelsius", "optocouplerDetectionOff", "qrLightOff", "sector");
 
     byte[] toBytes();
 

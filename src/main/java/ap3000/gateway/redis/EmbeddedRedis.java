@@ -2,9 +2,7 @@ package ap3000.gateway.redis;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -14,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -86,7 +85,7 @@ final class EmbeddedRedis {
         String password;
         try {
             password = SecretFile.readOrCreate(dir.resolve("redis.password"));
-            stopOrphan(portFile, password);
+            stopOrphan(dir, portFile, password);
         } catch (IOException | RuntimeException e) {
             lockChannel.close();
             throw e;
@@ -114,7 +113,7 @@ final class EmbeddedRedis {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
-        awaitReady(server, chosen, password, dir.resolve("redis.log"));
+        awaitReady(server, dir.resolve("redis.log"));
         Files.writeString(portFile, Integer.toString(chosen));
         LOG.info("Embedded redis-server listening on {}:{}, data in {} (appendfsync {})", HOST, chosen, dir,
                 appendFsync);
@@ -185,9 +184,14 @@ final class EmbeddedRedis {
         return command;
     }
 
-    private static void awaitReady(Process server, int port, String password, Path log) throws IOException {
+    /**
+     * Ready when our own process says so in its log (which only it writes, in the owner-only directory), not when
+     * something on the port answers: a server another user started on a fixed port must never be taken for ours,
+     * nor be sent the password. A server that could not bind its port exits, and the start fails with its log.
+     */
+    private static void awaitReady(Process server, Path log) throws IOException {
         long deadline = System.nanoTime() + START_WAIT.toNanos();
-        while (!ready(port, password)) {
+        while (!Files.readString(log).contains("Ready to accept connections")) {
             if (!server.isAlive() || System.nanoTime() > deadline) {
                 server.destroy();
                 throw new IOException("The embedded redis-server did not start; its log " + log + " says: "
@@ -198,11 +202,14 @@ final class EmbeddedRedis {
     }
 
     /**
-     * The orphan asks for the password in the data directory; one left by a gateway of a version without a
-     * password refuses it (AUTH without a password configured) and takes SHUTDOWN without.
+     * Only a redis-server of this data directory (its pid file names a live redis-server of this user) is sent the
+     * password and SHUTDOWN; a port file left after a reboot may name a port someone else now holds. The
+     * orphan asks for the password in the data directory; one left by a gateway of a version without a password
+     * refuses it (AUTH without a password configured) and takes SHUTDOWN without.
      */
-    private static void stopOrphan(Path portFile, String password) throws IOException {
-        if (!Files.exists(portFile)) {
+    private static void stopOrphan(Path dir, Path portFile, String password) throws IOException {
+        Optional<ProcessHandle> orphan = serverOf(dir);
+        if (!Files.exists(portFile) || orphan.isEmpty()) {
             return;
         }
         int orphanPort = Integer.parseInt(Files.readString(portFile).trim());
@@ -213,9 +220,10 @@ final class EmbeddedRedis {
             try {
                 stopped = shutdown(orphanPort, clientConfig(null));
             } catch (JedisDataException e) {
-                // it may be our own, and two servers on one append-only file would corrupt it
-                throw new IOException("A redis-server on port " + orphanPort + " (named in " + portFile
-                        + ") refuses the password in redis.password; stop it, then start the gateway again");
+                // it is our own, and two servers on one append-only file would corrupt it
+                throw new IOException("The redis-server of this data directory (pid " + orphan.get().pid()
+                        + ", port " + orphanPort + ") refuses the password in redis.password; stop it, then start"
+                        + " the gateway again");
             }
         }
         if (!stopped) {
@@ -224,12 +232,32 @@ final class EmbeddedRedis {
         LOG.warn("Found the redis-server of a previous gateway still running on port {}; shut it down cleanly",
                 orphanPort);
         long deadline = System.nanoTime() + ORPHAN_SHUTDOWN_WAIT.toNanos();
-        while (listening(orphanPort)) {
+        while (orphan.get().isAlive()) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("The previous redis-server on port " + orphanPort + " did not stop");
             }
             sleep();
         }
+    }
+
+    /** The live redis-server of this data directory, from the pid file it writes there. */
+    private static Optional<ProcessHandle> serverOf(Path dir) throws IOException {
+        Path pidFile = dir.resolve("redis.pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidFile).trim());
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        // the pid file is in the owner-only directory; the process must still be a redis-server of this user (after a
+        // reboot the number may belong to anything). Redis rewrites its own command line, so that is not compared.
+        String user = System.getProperty("user.name");
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().user().map(user::equals).orElse(false))
+                .filter(p -> p.info().command().map(command -> command.contains("redis-server")).orElse(false));
     }
 
     /**
@@ -253,25 +281,7 @@ final class EmbeddedRedis {
         }
     }
 
-    /** Answers PING, its append-only file loaded. */
-    private static boolean ready(int port, String password) {
-        try (Jedis jedis = new Jedis(new HostAndPort(HOST, port), clientConfig(password))) {
-            jedis.ping();
-            return true;
-        } catch (JedisException e) {
-            return false;
-        }
-    }
 
-    /** Accepts connections, whatever it answers (a server without our password answers NOAUTH). */
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     private static JedisClientConfig clientConfig(String password) {
         return DefaultJedisClientConfig.builder().connectionTimeoutMillis(500).socketTimeoutMillis(2000)

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
+import ap3000.gateway.device.DeviceSocket;
 
 /**
  * The API as an attacker on the network meets it (real gateway, real HTTP): the key only from its header and
@@ -127,6 +128,24 @@ class ApiSecurityEndToEndTest {
                 "locateTime");
         assertRefused("/api/v1/charging/modify", "{\"deviceId\":\"04A228CD\",\"port\":1,\"mode\":0,"
                 + "\"value\":NaN}", "body");
+    }
+
+    @Test
+    void should_refuse_parameter_values_the_device_cannot_hold_for_a_connected_device() throws Exception {
+        try (DeviceSocket device = DeviceSocket.online(gateway.tcpPort(), 0x04A30001)) {
+            String run1 = "{\"unplugPower\":10,\"unplugDetectSeconds\":10,\"floatPercent\":300,"
+                    + "\"floatDetectSeconds\":10,\"floatSeconds\":10,\"heartbeatIntervalSeconds\":60}";
+            HttpResponse<String> oneByte = send("PUT", "/api/v1/device/04A30001/params/run1",
+                    Map.of("X-API-Key", KEY), run1);
+            assertThat(oneByte.statusCode()).isEqualTo(400);
+            assertThat(oneByte.body()).contains("floatPercent: must be 0..255");
+            String limits = "{\"maxChargeSeconds\":3600,\"overloadPowerDeciWatts\":100,"
+                    + "\"overVoltageDeciVolts\":70000,\"underVoltageDeciVolts\":-1}";
+            HttpResponse<String> optional = send("PUT", "/api/v1/device/04A30001/params/limits",
+                    Map.of("X-API-Key", KEY), limits);
+            assertThat(optional.statusCode()).isEqualTo(400);
+            assertThat(optional.body()).contains("overVoltageDeciVolts: must be 0..65535");
+        }
     }
 
     @Test

@@ -80,6 +80,16 @@ class WebhookEndpointsTest {
         assertThat(endpoint.displayUrl()).isEqualTo("https://hooks.example.com:8443/in (query and user info hidden)")
                 .doesNotContain("s3cret", "pw");
         assertThat(endpoint.url()).contains("token=s3cret");
+        assertThat(WebhookUrl.redactedIn("Illegal character in query at index 40: https://u:pw@h.example/in?token=s3"
+                + "cret x\n, then http://h2/p#frag")).isEqualTo("Illegal character in query at index 40: "
+                + "https://h.example/in x\n, then http://h2/p");
+    }
+
+    @Test
+    void should_keep_the_url_as_checked_without_a_trailing_newline() {
+        WebhookEndpoint endpoint = read(Map.of("notify.endpoints", "a", "notify.endpoints.a.url",
+                "https://hooks.example.com/in?token=abc\n")).get("a").orElseThrow();
+        assertThat(endpoint.url()).isEqualTo("https://hooks.example.com/in?token=abc");
     }
 
     @Test

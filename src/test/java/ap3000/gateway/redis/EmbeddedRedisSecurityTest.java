@@ -4,18 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.GatewayProcess;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
@@ -29,6 +34,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 /**
  * The embedded redis-server against another user of the same host: no access without the password kept in the
@@ -116,12 +122,20 @@ class EmbeddedRedisSecurityTest {
         Path redisDir = Files.createDirectories(dataDir.resolve("redis"));
         Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(redisDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.writeString(redisDir.resolve("redis.conf"), "port 1\n");
-        Files.setPosixFilePermissions(redisDir.resolve("redis.conf"), PosixFilePermissions.fromString("rw-r--r--"));
-        // what a gateway of the previous version killed with -9 left running: no password, same files
+        // what a gateway of the previous version killed with -9 left running: its redis.conf (no password, readable
+        // by all) and the redis-server started with it, still running, with its pid file
         int orphanPort = RunningGateway.freePort();
-        RedisServer orphan = ExternalRedis.start(orphanPort, redisDir);
+        Path config = redisDir.resolve("redis.conf");
+        Files.write(config, List.of("port " + orphanPort, "bind 127.0.0.1", "dir \"" + redisDir + "\"",
+                "appendonly yes", "appendfsync always", "pidfile \"" + redisDir.resolve("redis.pid") + "\"",
+                "save \"\"", "daemonize no"));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        Process orphan = new ProcessBuilder(ExecutableProvider.newJarResourceProvider().get().getAbsolutePath(),
+                config.toString()).redirectErrorStream(true).redirectOutput(redisDir.resolve("old.log").toFile())
+                .start();
         try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(redisDir.resolve("redis.pid"))
+                    && GatewayProcess.accepts(orphanPort));
             try (Jedis jedis = new Jedis(new HostAndPort("127.0.0.1", orphanPort))) {
                 jedis.set("security:from-the-orphan", "kept");
             }
@@ -136,8 +150,32 @@ class EmbeddedRedisSecurityTest {
                 assertThat(permissions(redisDir.resolve("redis.conf"))).isEqualTo("rw-------");
                 assertThat(Files.readString(redisDir.resolve("redis.conf"))).contains("requirepass ");
             }
+            assertThat(orphan.isAlive()).isFalse();
         } finally {
-            orphan.stop();
+            orphan.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void should_fail_to_start_and_tell_nothing_when_another_program_holds_the_embedded_port() throws Exception {
+        Path dataDir = Files.createTempDirectory("redis-impostor");
+        try (ServerSocket impostor = new ServerSocket(0, 50,
+                InetAddress.getByName("127.0.0.1"))) {
+            AtomicInteger connections = new AtomicInteger();
+            Thread accepting = new Thread(() -> {
+                while (!impostor.isClosed()) {
+                    try (Socket ignored = impostor.accept()) {
+                        connections.incrementAndGet();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            accepting.start();
+            assertThatThrownBy(() -> RunningGateway.start(Map.of("gateway.data-dir", dataDir.toString(),
+                    "gateway.redis.embedded-port", Integer.toString(impostor.getLocalPort()))))
+                    .hasStackTraceContaining("did not start");
+            assertThat(connections.get()).as("connections the gateway made to the impostor").isZero();
         }
     }
 
