@@ -41,11 +41,13 @@ class SecretsNeverLeaveEndToEndTest {
         String redisPassword = "redispw" + unique;
         String clusterSecret = "clustersecret" + unique;
         String urlToken = "urltoken" + unique;
+        String downToken = "downtoken" + unique;
+        String systemProperty = "sysprop" + unique;
         String hookApiKey = "hookkey" + unique;
         String webhookSecretBase64 = java.util.Base64.getEncoder().encodeToString(("whsecretbytes" + unique)
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        List<String> secrets = List.of(apiKey, otherApiKey, redisPassword, clusterSecret, urlToken, hookApiKey,
-                webhookSecretBase64, webhookSecretBase64.substring(0, 24));
+        List<String> secrets = List.of(apiKey, otherApiKey, redisPassword, clusterSecret, urlToken, downToken,
+                systemProperty, hookApiKey, webhookSecretBase64, webhookSecretBase64.substring(0, 24));
 
         Path dataDir = Files.createTempDirectory("secrets");
         Path redisDir = Files.createTempDirectory("secrets-redis");
@@ -57,16 +59,21 @@ class SecretsNeverLeaveEndToEndTest {
         Process gateway = null;
         List<String> answers = new ArrayList<>();
         try (WebhookReceiver receiver = new WebhookReceiver()) {
-            gateway = GatewayProcess.start(dataDir, ports[0], Map.of(
+            Map<String, String> environment = new java.util.HashMap<>(Map.of(
                     "GATEWAY_HTTP_PORT", Integer.toString(ports[1]),
                     "GATEWAY_API_KEYS", apiKey + "," + otherApiKey,
                     "GATEWAY_REDIS_URL", "redis://:" + redisPassword + "@127.0.0.1:" + redisPort,
                     "GATEWAY_CLUSTER_SECRET", clusterSecret,
-                    "NOTIFY_ENDPOINTS", "sink",
+                    "NOTIFY_ENDPOINTS", "sink,down",
                     "NOTIFY_ENDPOINTS_SINK_URL", receiver.url() + "?token=" + urlToken,
                     "NOTIFY_ENDPOINTS_SINK_SECRET", "whsec_" + webhookSecretBase64,
                     "NOTIFY_ENDPOINTS_SINK_API_KEY", hookApiKey,
                     "LOG_LEVEL_AP3000", "DEBUG"));
+            // a receiver that is never there: its failures are logged and dead-lettered, with their reasons
+            environment.putAll(Map.of("NOTIFY_ENDPOINTS_DOWN_URL", "http://127.0.0.1:" + RunningGateway.freePort()
+                            + "/down?token=" + downToken,
+                    "NOTIFY_RETRY_SCHEDULE", "1s", "NOTIFY_RETRY_REDELIVERIES", "0", "NOTIFY_RETRY_DELAY_MS", "100"));
+            gateway = GatewayProcess.start(dataDir, ports[0], environment, List.of("-Dprobe.secret=" + systemProperty));
             GatewayProcess.awaitListening(ports[0], gateway);
             int device = 0x04700001;
             try (DeviceSocket socket = new DeviceSocket(ports[0])) {
@@ -76,6 +83,9 @@ class SecretsNeverLeaveEndToEndTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> !receiver.accepted().isEmpty());
             }
             assertThat(receiver.accepted().get(0).header("X-API-Key")).isEqualTo(hookApiKey);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(ports[1],
+                    "/api/v1/notifications/dead-letters", apiKey).data().get("total") instanceof Number n
+                    && n.intValue() > 0);
 
             for (String path : List.of("/", "/observe/health", "/observe/health?exposureLevel=full&data=true",
                     "/observe/health/ready?exposureLevel=full&data=true", "/observe/metrics",
@@ -92,6 +102,11 @@ class SecretsNeverLeaveEndToEndTest {
             }
             assertThat(answers.get(4)).as("metrics are served").contains("gateway_");
             assertThat(answers.get(5)).as("Jolokia answers locally").contains("org.apache.camel");
+            assertThat(answers.get(14)).as("dead letters with their reasons").contains("down");
+            HttpResponse<String> crossOrigin = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + ports[1] + "/observe/jolokia/read/java.lang:type=Memory")).header("Origin",
+                    "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(crossOrigin.body()).as("a page of another origin").doesNotContain("HeapMemoryUsage");
         } finally {
             if (gateway != null) {
                 GatewayProcess.terminate(gateway);

@@ -46,7 +46,7 @@ public final class ClusterSecret {
     /** The secret as given, or a start failure naming {@code key} when it is too short. */
     public static String checked(String key, String secret) {
         if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_LENGTH) {
-            throw new IllegalStateException(key + " must be at least " + MIN_LENGTH + " characters long");
+            throw new IllegalStateException(key + " must be at least " + MIN_LENGTH + " bytes long (ASCII characters)");
         }
         return secret;
     }

@@ -10,14 +10,16 @@ import org.apache.camel.http.base.HttpHeaderFilterStrategy;
  * What the HTTP server may send back as response headers. Camel copies every message header into the response,
  * and request headers and query parameters arrive as message headers: without this filter a client could echo
  * its API key or set {@code Set-Cookie} / {@code Access-Control-Allow-Origin} through a query parameter. Only the
- * headers the gateway itself sets pass; request headers are read as Camel's default filter reads them.
+ * the gateway's own content types pass; request headers are read as Camel's default filter reads them.
  */
 public class ResponseHeaderFilter extends HttpHeaderFilterStrategy {
 
-    private static final Set<String> ALLOWED = Set.of("content-type");
+    /** The content types the gateway answers with; a client's own (a header, a query parameter) never passes. */
+    private static final Set<String> CONTENT_TYPES = Set.of("application/json", "text/html; charset=utf-8");
 
     @Override
     public boolean applyFilterToCamelHeaders(String headerName, Object headerValue, Exchange exchange) {
-        return !ALLOWED.contains(headerName.toLowerCase(Locale.ROOT));
+        return !(headerName.equalsIgnoreCase("Content-Type") && headerValue != null
+                && CONTENT_TYPES.contains(headerValue.toString().toLowerCase(Locale.ROOT)));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -42,6 +43,11 @@ public final class SecretFile {
                 // another gateway on the same directory wrote it first: use theirs
             }
         }
+        if (Files.isSymbolicLink(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                || !Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))) {
+            // a secret someone else could have planted (or read) is no secret
+            throw new IOException(file + " is not a plain file of this user; delete it to have a new secret generated");
+        }
         ownerOnly(file);
         String secret = Files.readString(file, StandardCharsets.UTF_8).trim();
         if (secret.isEmpty()) {
@@ -62,7 +68,7 @@ public final class SecretFile {
 
     /**
      * Creates the directory with mode 0700, or narrows an existing one (of an older gateway) to its owner, on every
-     * start. A world-writable directory such as /tmp is shared by design and left as it is, with a warning.
+     * start. One that other users may write to (such as /tmp) or that belongs to another user is refused.
      */
     public static void ownerOnlyDirectory(Path dir) throws IOException {
         if (!posix(dir.toAbsolutePath().getRoot())) {
@@ -72,9 +78,16 @@ public final class SecretFile {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIRECTORY));
         }
+        if (!Files.getOwner(dir).getName().equals(System.getProperty("user.name"))) {
+            throw new IOException(dir + " belongs to another user; give the gateway a data directory of its own"
+                    + " (gateway.data-dir)");
+        }
         Set<PosixFilePermission> current = Files.getPosixFilePermissions(dir);
-        if (current.contains(PosixFilePermission.OTHERS_WRITE)) {
-            LOG.warn("{} is writable by every user; give the gateway a data directory of its own", dir);
+        if (current.contains(PosixFilePermission.OTHERS_WRITE) || current.contains(PosixFilePermission.GROUP_WRITE)) {
+            // another user could plant a secret there before the gateway writes its own: refuse rather than narrow
+            // a directory that is shared by design (/tmp)
+            throw new IOException(dir + " is writable by other users; give the gateway a data directory of its own"
+                    + " (gateway.data-dir)");
         } else if (!current.equals(OWNER_DIRECTORY)) {
             Files.setPosixFilePermissions(dir, OWNER_DIRECTORY);
             LOG.info("{} made accessible to its owner only (it was {})", dir, PosixFilePermissions.toString(current));

@@ -93,6 +93,9 @@ class ApiSecurityEndToEndTest {
                             "x-forwarded-for", "origin", "x-custom");
             assertThat(response.headers().map().values().toString()).doesNotContain(KEY, "evil", "echo-me");
         }
+        HttpResponse<String> typed = send("GET", "/api/v1/stats?Content-Type=text%2Fhtml%3Bx%3Djson",
+                Map.of("X-API-Key", KEY), null);
+        assertThat(typed.headers().firstValue("Content-Type").orElse("")).doesNotContain("html");
     }
 
     @Test
