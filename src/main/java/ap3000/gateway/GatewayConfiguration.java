@@ -207,7 +207,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 }
             }
         });
-        registry.bind("auditApi", new AuditApi(auditStore, clock));
+        registry.bind("auditApi", new AuditApi(auditStore, frameLog, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
