@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +38,8 @@ class FrameLogTest {
     private RedisConnection redis;
 
     @BeforeEach
-    void startRedis() throws Exception {
+    void newRedis() throws Exception {
+        // not started yet: each test starts it when it wants Redis up
         Path dir = Files.createTempDirectory("frame-log-test");
         redis = new RedisConnection("", dir, 0, "everysec", Duration.ofSeconds(2), 4);
     }
@@ -56,9 +59,9 @@ class FrameLogTest {
         byte[] bytes = value.toByteArray();
         assertThat(bytes).hasSize(2 * FrameRecord.HEADER_SIZE + heartbeat.length + reply.length);
         // u32 BE offset | u8 direction | u16 BE length
-        assertThat(java.util.Arrays.copyOfRange(bytes, 0, 7)).containsExactly(0, 0, 0, 0, 0, 0, heartbeat.length);
+        assertThat(Arrays.copyOfRange(bytes, 0, 7)).containsExactly(0, 0, 0, 0, 0, 0, heartbeat.length);
         int second = 7 + heartbeat.length;
-        assertThat(java.util.Arrays.copyOfRange(bytes, second, second + 7))
+        assertThat(Arrays.copyOfRange(bytes, second, second + 7))
                 .containsExactly(0x00, 0x36, (byte) 0xEE, 0x7F, 1, 0, reply.length);
 
         List<FrameRecord> parsed = FrameRecord.parse(DEVICE, bytes, HOUR);
@@ -70,7 +73,7 @@ class FrameLogTest {
         assertThat(parsed.get(1).out()).isTrue();
         assertThat(parsed.get(1).bytes()).isEqualTo(reply);
         // a value cut short yields the records before the cut
-        assertThat(FrameRecord.parse(DEVICE, java.util.Arrays.copyOf(bytes, bytes.length - 1), HOUR)).hasSize(1);
+        assertThat(FrameRecord.parse(DEVICE, Arrays.copyOf(bytes, bytes.length - 1), HOUR)).hasSize(1);
     }
 
     @Test
@@ -104,7 +107,7 @@ class FrameLogTest {
         log.flush();
         long hourStart = FrameRecord.hourStart(now);
         String key = "audit:frames:04600002:" + Instant.ofEpochMilli(hourStart).atZone(ZoneOffset.UTC)
-                .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHH"));
+                .format(DateTimeFormatter.ofPattern("yyyyMMddHH"));
         long expected = (hourStart + 3_600_000 - now) / 1000 + Duration.ofHours(24).toSeconds();
         assertThat(redis.client().ttl(key)).isBetween(expected - 5, expected + 1);
     }
@@ -127,7 +130,7 @@ class FrameLogTest {
             log.flush();
         }
         String key = "audit:frames:04600002:" + Instant.ofEpochMilli(HOUR).atZone(ZoneOffset.UTC)
-                .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHH"));
+                .format(DateTimeFormatter.ofPattern("yyyyMMddHH"));
         long payload = 180L * (FrameRecord.HEADER_SIZE + heartbeat.length) + 180L * (FrameRecord.HEADER_SIZE
                 + reply.length);
         assertThat(redis.client().strlen(key)).isEqualTo(payload);
