@@ -35,6 +35,7 @@ import ap3000.gateway.api.OpsApi;
 import ap3000.gateway.api.RemoteDevices;
 import ap3000.gateway.audit.AuditEntry;
 import ap3000.gateway.audit.AuditStore;
+import ap3000.gateway.audit.FrameLog;
 import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceChannelHandlers;
@@ -66,6 +67,7 @@ import ap3000.gateway.ops.StatusPage;
 import ap3000.gateway.ops.WebhookCircuitsHealthCheck;
 import ap3000.gateway.protocol.DnyFrameEncoder;
 import ap3000.gateway.protocol.FrameCounts;
+import ap3000.gateway.protocol.FrameTap;
 import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.redis.RedisConnection;
 
@@ -112,6 +114,13 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("protocolErrors", protocolErrors);
         FrameCounts frames = new FrameCounts();
         MeterRegistry meters = meterRegistry(registry);
+        FrameLog frameLog = new FrameLog(redis, required(properties, "audit.prefix"),
+                duration(properties, "audit.ttl.frames"),
+                Integer.parseInt(required(properties, "audit.frames.buffer-limit")), clock, meters);
+        // after Redis, so that it is stopped before Redis and writes what is left on the way out
+        context.addService(frameLog, true, true);
+        registry.bind("frameLog", frameLog);
+        FrameTap frameTap = Boolean.parseBoolean(required(properties, "audit.enabled")) ? frameLog : FrameTap.NONE;
 
         DeviceRegistry devices = new DeviceRegistry();
         registry.bind("deviceRegistry", devices);
@@ -119,8 +128,8 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Integer.parseInt(required(properties, "gateway.tcp.max-connections-per-address")), errorLogInterval);
         registry.bind("connectionLimit", connectionLimit);
         registry.bind("frameDecoder", new DeviceChannelHandlers.FrameDecoderFactory(protocolErrors, frames,
-                duration(properties, "gateway.tcp.frame-timeout")));
-        registry.bind("frameEncoder", new DnyFrameEncoder(frames));
+                frameTap, duration(properties, "gateway.tcp.frame-timeout")));
+        registry.bind("frameEncoder", new DnyFrameEncoder(frames, frameTap));
         registry.bind("connectionHandler", new DeviceChannelHandlers.ConnectionHandlerFactory(devices, clock,
                 Long.parseLong(required(properties, "gateway.tcp.read-idle-seconds")),
                 Long.parseLong(required(properties, "gateway.tcp.identify-timeout-seconds"))));
@@ -199,7 +208,7 @@ public class GatewayConfiguration implements CamelConfiguration {
             }
         });
         context.addStartupListener(guard);
-        registry.bind("auditApi", new AuditApi(auditStore, clock));
+        registry.bind("auditApi", new AuditApi(auditStore, frameLog, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.apache.camel.Header;
 
 import ap3000.gateway.audit.AuditStore;
+import ap3000.gateway.audit.FrameDescription;
+import ap3000.gateway.audit.FrameLog;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.DeviceIds;
@@ -21,10 +23,12 @@ public class AuditApi {
     private static final long DAY_SECONDS = 86_400;
 
     private final AuditStore store;
+    private final FrameLog frameLog;
     private final Clock clock;
 
-    public AuditApi(AuditStore store, Clock clock) {
+    public AuditApi(AuditStore store, FrameLog frameLog, Clock clock) {
         this.store = store;
+        this.frameLog = frameLog;
         this.clock = clock;
     }
 
@@ -53,6 +57,34 @@ public class AuditApi {
         data.put("to", toSeconds);
         data.put("count", events.size());
         data.put("events", events);
+        return ApiResponse.ok(data);
+    }
+
+    /**
+     * Raw frames of a device, both directions, between {@code from} and {@code to} (Unix seconds; default the last
+     * 24 h), oldest first, each decoded by the codec. A device with neither frames nor an audit trail is unknown.
+     */
+    public ApiResponse deviceFrames(@Header("deviceId") String deviceId, @Header("from") String from,
+                                    @Header("to") String to, @Header("limit") String limit) {
+        String device = deviceId(deviceId);
+        long toSeconds = to == null ? clock.millis() / 1000 : seconds("to", to);
+        long fromSeconds = from == null ? toSeconds - DAY_SECONDS : seconds("from", from);
+        if (fromSeconds > toSeconds) {
+            throw ApiException.badRequest("from", "must not be after to (" + fromSeconds + " > " + toSeconds + ")");
+        }
+        int max = QueryParams.number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
+        List<Map<String, Object>> frames = frameLog.frames(device, fromSeconds * 1000, toSeconds * 1000 + 999, max)
+                .stream().map(FrameDescription::of).toList();
+        if (frames.isEmpty() && !store.isKnownDevice(device)) {
+            throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
+                    + "retention of " + frameLog.ttlSeconds() / 3600 + " h for frames)");
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("device_id", device);
+        data.put("from", fromSeconds);
+        data.put("to", toSeconds);
+        data.put("count", frames.size());
+        data.put("frames", frames);
         return ApiResponse.ok(data);
     }
 

@@ -8,6 +8,7 @@ import org.apache.camel.component.netty.DefaultChannelHandlerFactory;
 
 import ap3000.gateway.protocol.Ap3000FrameDecoder;
 import ap3000.gateway.protocol.FrameCounts;
+import ap3000.gateway.protocol.FrameTap;
 import ap3000.gateway.protocol.ProtocolErrors;
 
 /**
@@ -23,17 +24,19 @@ public final class DeviceChannelHandlers {
     public static class FrameDecoderFactory extends DefaultChannelHandlerFactory {
         private final ProtocolErrors errors;
         private final FrameCounts frames;
+        private final FrameTap tap;
         private final Duration frameTimeout;
 
-        public FrameDecoderFactory(ProtocolErrors errors, FrameCounts frames, Duration frameTimeout) {
+        public FrameDecoderFactory(ProtocolErrors errors, FrameCounts frames, FrameTap tap, Duration frameTimeout) {
             this.errors = errors;
             this.frames = frames;
+            this.tap = tap;
             this.frameTimeout = frameTimeout;
         }
 
         @Override
         public ChannelHandler newChannelHandler() {
-            return new Ap3000FrameDecoder(errors, frames, frameTimeout);
+            return new Ap3000FrameDecoder(errors, frames, tap, frameTimeout);
         }
     }
 

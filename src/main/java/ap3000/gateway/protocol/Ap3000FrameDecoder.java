@@ -36,6 +36,7 @@ public class Ap3000FrameDecoder extends ByteToMessageDecoder {
 
     private final ProtocolErrors errors;
     private final FrameCounts frames;
+    private final FrameTap tap;
     private final long frameTimeoutNanos;
     private boolean iccidSeen;
     /** True right after a rejected header, so that the bytes skipped while resyncing are not counted twice. */
@@ -45,9 +46,10 @@ public class Ap3000FrameDecoder extends ByteToMessageDecoder {
     /** The one pending frame-timeout check of this connection, if any. */
     private ScheduledFuture<?> frameCheck;
 
-    public Ap3000FrameDecoder(ProtocolErrors errors, FrameCounts frames, Duration frameTimeout) {
+    public Ap3000FrameDecoder(ProtocolErrors errors, FrameCounts frames, FrameTap tap, Duration frameTimeout) {
         this.errors = errors;
         this.frames = frames;
+        this.tap = tap;
         this.frameTimeoutNanos = frameTimeout.toNanos();
     }
 
@@ -160,6 +162,7 @@ public class Ap3000FrameDecoder extends ByteToMessageDecoder {
                 if (payload instanceof Payload.Unparsed) {
                     errors.record(ProtocolErrors.Kind.UNPARSED_PAYLOAD, remote(ctx), in, start, total);
                 }
+                tap.frame(frame.physicalId(), FrameCounts.Direction.IN, in, start, total);
                 in.skipBytes(total);
                 resyncing = false;
                 frames.count(FrameCounts.Direction.IN, frame.command());

@@ -2,6 +2,7 @@ package ap3000.gateway.protocol;
 
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * One DNY frame as it travels on the wire (reference 1.4): header "DNY", uint16 LE length (= data + 9),
@@ -58,6 +59,18 @@ public record DnyFrame(int physicalId, int messageId, int command, byte[] data) 
         out[12 + data.length] = (byte) sum;
         out[13 + data.length] = (byte) (sum >>> 8);
         return out;
+    }
+
+    /** The frame whose wire bytes these are ("DNY" to checksum), or empty when they are not one valid frame. */
+    public static Optional<DnyFrame> fromBytes(byte[] b) {
+        if (b.length < OVERHEAD || b[0] != 'D' || b[1] != 'N' || b[2] != 'Y'
+                || ((b[3] & 0xFF) | (b[4] & 0xFF) << 8) != b.length - 5
+                || checksum(b, 0, b.length - 2) != ((b[b.length - 2] & 0xFF) | (b[b.length - 1] & 0xFF) << 8)) {
+            return Optional.empty();
+        }
+        int physicalId = (b[5] & 0xFF) | (b[6] & 0xFF) << 8 | (b[7] & 0xFF) << 16 | (b[8] & 0xFF) << 24;
+        int messageId = (b[9] & 0xFF) | (b[10] & 0xFF) << 8;
+        return Optional.of(new DnyFrame(physicalId, messageId, b[11] & 0xFF, Arrays.copyOfRange(b, 12, b.length - 2)));
     }
 
     public String toHex() {

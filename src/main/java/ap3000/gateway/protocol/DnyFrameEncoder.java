@@ -13,14 +13,19 @@ import io.netty.handler.codec.MessageToByteEncoder;
 public class DnyFrameEncoder extends MessageToByteEncoder<DnyFrame> {
 
     private final FrameCounts frames;
+    private final FrameTap tap;
 
-    public DnyFrameEncoder(FrameCounts frames) {
+    public DnyFrameEncoder(FrameCounts frames, FrameTap tap) {
         this.frames = frames;
+        this.tap = tap;
     }
 
     @Override
     protected void encode(ChannelHandlerContext ctx, DnyFrame frame, ByteBuf out) {
-        out.writeBytes(frame.toBytes());
+        byte[] bytes = frame.toBytes();
+        int index = out.writerIndex();
+        out.writeBytes(bytes);
+        tap.frame(frame.physicalId(), FrameCounts.Direction.OUT, out, index, bytes.length);
         frames.count(FrameCounts.Direction.OUT, frame.command());
     }
 }

@@ -50,7 +50,7 @@ public final class CodecBenchmark {
     private static void report(String name, byte[] mix, int chunk, boolean print) {
         byte[] stream = repeat(mix, 2000);
         ProtocolErrors errors = new ProtocolErrors(60_000);
-        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts(),
+        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts(), FrameTap.NONE,
                 Duration.ofSeconds(10)));
         long frames = 0;
         long bytes = 0;

@@ -24,7 +24,7 @@ final class Wire {
 
     /** Feeds each chunk as one TCP read and returns everything the decoder produced. */
     static List<Inbound> decode(ProtocolErrors errors, byte[]... reads) {
-        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts(),
+        EmbeddedChannel channel = new EmbeddedChannel(new Ap3000FrameDecoder(errors, new FrameCounts(), FrameTap.NONE,
                 Duration.ofMinutes(1)));
         List<Inbound> out = new ArrayList<>();
         try {

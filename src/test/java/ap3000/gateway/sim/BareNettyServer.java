@@ -18,6 +18,7 @@ import ap3000.gateway.protocol.Ap3000FrameDecoder;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.DnyFrameEncoder;
 import ap3000.gateway.protocol.FrameCounts;
+import ap3000.gateway.protocol.FrameTap;
 import ap3000.gateway.protocol.Inbound;
 import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.protocol.ServerCommands;
@@ -36,13 +37,13 @@ public final class BareNettyServer implements AutoCloseable {
     public BareNettyServer(int port) throws InterruptedException {
         ProtocolErrors errors = new ProtocolErrors(60_000);
         FrameCounts frames = new FrameCounts();
-        DnyFrameEncoder encoder = new DnyFrameEncoder(frames);
+        DnyFrameEncoder encoder = new DnyFrameEncoder(frames, FrameTap.NONE);
         channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new Ap3000FrameDecoder(errors, frames, Duration.ofSeconds(10)), encoder,
+                        ch.pipeline().addLast(new Ap3000FrameDecoder(errors, frames, FrameTap.NONE, Duration.ofSeconds(10)), encoder,
                                 new SimpleChannelInboundHandler<Inbound>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, Inbound in) {
