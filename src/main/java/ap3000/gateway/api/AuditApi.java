@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.camel.Header;
 
 import ap3000.gateway.audit.AuditStore;
+import ap3000.gateway.audit.HeartbeatSummaries;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.DeviceIds;
@@ -21,10 +22,12 @@ public class AuditApi {
     private static final long DAY_SECONDS = 86_400;
 
     private final AuditStore store;
+    private final HeartbeatSummaries heartbeats;
     private final Clock clock;
 
-    public AuditApi(AuditStore store, Clock clock) {
+    public AuditApi(AuditStore store, HeartbeatSummaries heartbeats, Clock clock) {
         this.store = store;
+        this.heartbeats = heartbeats;
         this.clock = clock;
     }
 
@@ -53,6 +56,27 @@ public class AuditApi {
         data.put("to", toSeconds);
         data.put("count", events.size());
         data.put("events", events);
+        return ApiResponse.ok(data);
+    }
+
+    /** Hourly heartbeat summaries of a device between {@code from} and {@code to} (as for the events), oldest first. */
+    public ApiResponse deviceHeartbeats(@Header("deviceId") String deviceId, @Header("from") String from,
+                                        @Header("to") String to) {
+        String device = deviceId(deviceId);
+        long toSeconds = to == null ? clock.millis() / 1000 : seconds("to", to);
+        long fromSeconds = from == null ? toSeconds - DAY_SECONDS : seconds("from", from);
+        if (fromSeconds > toSeconds) {
+            throw ApiException.badRequest("from", "must not be after to (" + fromSeconds + " > " + toSeconds + ")");
+        }
+        if (!store.isKnownDevice(device)) {
+            throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
+                    + "retention of " + store.eventsTtlSeconds() / 3600 + " h)");
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("device_id", device);
+        data.put("from", fromSeconds);
+        data.put("to", toSeconds);
+        data.put("hours", heartbeats.hours(device, fromSeconds * 1000, toSeconds * 1000 + 999));
         return ApiResponse.ok(data);
     }
 
