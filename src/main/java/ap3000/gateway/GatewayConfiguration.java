@@ -7,7 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -36,6 +39,7 @@ import ap3000.gateway.api.RemoteDevices;
 import ap3000.gateway.audit.AuditEntry;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.audit.FrameLog;
+import ap3000.gateway.audit.HeartbeatSummaries;
 import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceChannelHandlers;
@@ -47,6 +51,7 @@ import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.EventPublisher;
+import ap3000.gateway.event.EventType;
 import ap3000.gateway.event.JournalReader;
 import ap3000.gateway.event.NonEmptyBatch;
 import ap3000.gateway.notify.RetrySchedule;
@@ -151,8 +156,23 @@ public class GatewayConfiguration implements CamelConfiguration {
                 "gateway.device.offline-after-seconds")));
         DeviceOwnership ownership = new DeviceOwnership(redis, nodeId, offlineAfter);
         registry.bind("deviceOwnership", ownership);
+        HeartbeatSummaries heartbeats = new HeartbeatSummaries(redis, required(properties, "audit.prefix"),
+                duration(properties, "audit.ttl.events").toSeconds(),
+                Boolean.parseBoolean(required(properties, "audit.enabled")),
+                Integer.parseInt(required(properties, "audit.heartbeats.max-devices")),
+                Integer.parseInt(required(properties, "audit.heartbeats.max-pending-hours")), meters);
+        // stopped before Redis: the last accumulated hours are written on the way out
+        context.addService(heartbeats, true, true);
+        registry.bind("heartbeatSummaries", heartbeats);
+        WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
+        // decided once at start: an unchanged heartbeat is journaled only for an endpoint that wants it
+        Set<String> journaledHeartbeats = Stream.of(EventType.DEVICE_HEARTBEAT, EventType.HOST_HEARTBEAT)
+                .map(EventType::wireName)
+                .filter(type -> endpoints.all().stream().anyMatch(endpoint -> endpoint.subscribes(type)))
+                .collect(Collectors.toSet());
         registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, ownership, clock,
-                Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")), offlineAfter));
+                Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")), offlineAfter,
+                heartbeats, journaledHeartbeats));
 
         AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
@@ -163,11 +183,10 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Integer.parseInt(required(properties, "audit.batch-size")),
                 duration(properties, "audit.flush-interval"), duration(properties, "audit.claim-idle"),
                 AuditEntry::fromJournal)
-                .countOnAck(new JournalReader.AckCounts<>(auditStore::countsKey, AuditEntry::eventType,
+                .countOnAck(new JournalReader.AckCounts<>(auditStore::countsKey, AuditEntry::countedType,
                         auditStore.eventsTtlSeconds()));
         registry.bind("auditReader", auditReader);
 
-        WebhookEndpoints endpoints = WebhookEndpoints.read(properties);
         WebhookOutbox outbox = new WebhookOutbox(redis, required(properties, "notify.prefix"),
                 duration(properties, "notify.lease"), duration(properties, "audit.ttl.notifications"), clock);
         WebhookMetrics webhookMetrics = new WebhookMetrics(meters);
@@ -208,7 +227,7 @@ public class GatewayConfiguration implements CamelConfiguration {
             }
         });
         context.addStartupListener(guard);
-        registry.bind("auditApi", new AuditApi(auditStore, frameLog, clock));
+        registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));

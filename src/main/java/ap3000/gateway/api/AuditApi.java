@@ -11,6 +11,7 @@ import org.apache.camel.Header;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.audit.FrameDescription;
 import ap3000.gateway.audit.FrameLog;
+import ap3000.gateway.audit.HeartbeatSummaries;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.DeviceIds;
@@ -24,11 +25,13 @@ public class AuditApi {
 
     private final AuditStore store;
     private final FrameLog frameLog;
+    private final HeartbeatSummaries heartbeats;
     private final Clock clock;
 
-    public AuditApi(AuditStore store, FrameLog frameLog, Clock clock) {
+    public AuditApi(AuditStore store, FrameLog frameLog, HeartbeatSummaries heartbeats, Clock clock) {
         this.store = store;
         this.frameLog = frameLog;
+        this.heartbeats = heartbeats;
         this.clock = clock;
     }
 
@@ -66,6 +69,9 @@ public class AuditApi {
      */
     public ApiResponse deviceFrames(@Header("deviceId") String deviceId, @Header("from") String from,
                                     @Header("to") String to, @Header("limit") String limit) {
+    /** Hourly heartbeat summaries of a device between {@code from} and {@code to} (as for the events), oldest first. */
+    public ApiResponse deviceHeartbeats(@Header("deviceId") String deviceId, @Header("from") String from,
+                                        @Header("to") String to) {
         String device = deviceId(deviceId);
         long toSeconds = to == null ? clock.millis() / 1000 : seconds("to", to);
         long fromSeconds = from == null ? toSeconds - DAY_SECONDS : seconds("from", from);
@@ -78,6 +84,9 @@ public class AuditApi {
         if (frames.isEmpty() && !store.isKnownDevice(device)) {
             throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
                     + "retention of " + frameLog.ttlSeconds() / 3600 + " h for frames)");
+        if (!store.isKnownDevice(device)) {
+            throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
+                    + "retention of " + store.eventsTtlSeconds() / 3600 + " h)");
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("device_id", device);
@@ -85,6 +94,7 @@ public class AuditApi {
         data.put("to", toSeconds);
         data.put("count", frames.size());
         data.put("frames", frames);
+        data.put("hours", heartbeats.hours(device, fromSeconds * 1000, toSeconds * 1000 + 999));
         return ApiResponse.ok(data);
     }
 

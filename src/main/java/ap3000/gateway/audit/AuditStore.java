@@ -109,6 +109,10 @@ public class AuditStore {
         Map<String, Map<String, Double>> members = new LinkedHashMap<>();
         try (Pipeline p = redis.client().pipelined()) {
             for (AuditEntry e : entries) {
+                if (e.summarized()) {
+                    // an unchanged heartbeat journaled for the webhooks: HeartbeatSummaries keeps it
+                    continue;
+                }
                 long millis = e.occurredAtMicros() / 1000;
                 String day = day(millis);
                 String timeline = key("events:" + e.deviceId() + ":" + day);

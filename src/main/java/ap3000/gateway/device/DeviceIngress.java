@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -21,6 +22,7 @@ import org.apache.camel.component.netty.NettyConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.audit.HeartbeatSummaries;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventType;
@@ -60,14 +62,22 @@ public class DeviceIngress {
     private final Clock clock;
     private final int cardSwipeAccountStatus;
     private final Duration offlineAfter;
+    private final HeartbeatSummaries heartbeats;
+    private final Set<String> journaledHeartbeats;
 
     /**
      * @param cardSwipeAccountStatus the account status (reference 3.6) answered to a card swipe: the gateway
      *                               keeps no card accounts, so by default 1, "unregistered card"
      * @param offlineAfter           a device silent for this long goes offline ({@code heartbeat_timeout})
+     * @param heartbeats             where every heartbeat is summarized for the audit
+     * @param journaledHeartbeats    heartbeat event types an enabled webhook endpoint subscribes to: only these
+     *                               are journaled when the heartbeat changed nothing
      */
     public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, DeviceOwnership ownership,
-                         Clock clock, int cardSwipeAccountStatus, Duration offlineAfter) {
+                         Clock clock, int cardSwipeAccountStatus, Duration offlineAfter,
+                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats) {
+        this.heartbeats = heartbeats;
+        this.journaledHeartbeats = Set.copyOf(journaledHeartbeats);
         this.registry = registry;
         this.events = events;
         this.downlink = downlink;
@@ -127,7 +137,8 @@ public class DeviceIngress {
 
     /**
      * 0x21 is always answered; 0x01 only until the device has shown it speaks 0x21, since the vendor says to
-     * answer one style, never both.
+     * answer one style, never both. Every heartbeat goes into the audit's hourly summary; one that changed nothing
+     * (no port change, no device_online) makes no event unless a webhook endpoint subscribes to it.
      */
     public EventBatch onHeartbeat(Inbound.Frame in, Exchange exchange) {
         DeviceRegistry.Connection connection = connection(exchange);
@@ -136,12 +147,19 @@ public class DeviceIngress {
         boolean newStyle = in.payload() instanceof Payload.Heartbeat;
         List<Payload.PortReading> ports = newStyle ? ((Payload.Heartbeat) in.payload()).ports()
                 : ((Payload.OldHeartbeat) in.payload()).ports();
-        out.add(events.heartbeat(connection, in.frame(), in.payload()));
-        for (DeviceRegistry.PortChange change : registry.updatePorts(device, ports, newStyle)) {
-            out.add(events.portChanged(connection, in.frame(), change));
-        }
+        List<DeviceRegistry.PortChange> changes = registry.updatePorts(device, ports, newStyle);
+        boolean unchanged = out.isEmpty() && changes.isEmpty();
+        heartbeats.record(in.frame().deviceId(), clock.millis(), in.payload(), unchanged);
         if (newStyle || !device.sendsNewHeartbeat()) {
             reply(exchange, ServerCommands.ok(in.frame()));
+        }
+        if (unchanged) {
+            return journaledHeartbeats.contains(EventType.DEVICE_HEARTBEAT.wireName())
+                    ? EventBatch.summarized(events.heartbeat(connection, in.frame(), in.payload())) : EventBatch.EMPTY;
+        }
+        out.add(events.heartbeat(connection, in.frame(), in.payload()));
+        for (DeviceRegistry.PortChange change : changes) {
+            out.add(events.portChanged(connection, in.frame(), change));
         }
         return EventBatch.telemetry(out);
     }
@@ -210,8 +228,8 @@ public class DeviceIngress {
             case 0x44 -> EventType.PORT_PUSH;
             default -> throw new IllegalArgumentException("not a report: " + in.frame());
         };
-        if (in.payload() instanceof Payload.HostHeartbeat host && connection(exchange).iccid() == null) {
-            registry.setIccid(connection(exchange), host.iccid());
+        if (in.payload() instanceof Payload.HostHeartbeat host) {
+            return onHostHeartbeat(in, host, exchange);
         }
         if (in.payload() instanceof Payload.PortPush push) {
             port = push.port();
@@ -306,15 +324,37 @@ public class DeviceIngress {
         }
     }
 
+    /** A 0x11 host heartbeat is summarized like the others; it is an event only when it is news (see onHeartbeat). */
+    private EventBatch onHostHeartbeat(Inbound.Frame in, Payload.HostHeartbeat host, Exchange exchange) {
+        DeviceRegistry.Connection connection = connection(exchange);
+        if (connection.iccid() == null) {
+            registry.setIccid(connection, host.iccid());
+        }
+        List<DeviceEvent> out = arrive(connection, in.frame());
+        heartbeats.record(in.frame().deviceId(), clock.millis(), host, out.isEmpty());
+        if (out.isEmpty()) {
+            return journaledHeartbeats.contains(EventType.HOST_HEARTBEAT.wireName())
+                    ? EventBatch.summarized(reportEvent(EventType.HOST_HEARTBEAT, in, connection, null))
+                    : EventBatch.EMPTY;
+        }
+        out.add(reportEvent(EventType.HOST_HEARTBEAT, in, connection, null));
+        return EventBatch.of(out);
+    }
+
     private EventBatch report(EventType type, Inbound.Frame in, Exchange exchange, Integer port) {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> out = arrive(connection, in.frame());
+        out.add(reportEvent(type, in, connection, port));
+        return EventBatch.of(out);
+    }
+
+    private DeviceEvent reportEvent(EventType type, Inbound.Frame in, DeviceRegistry.Connection connection,
+                                    Integer port) {
         Map<String, Object> data = PAYLOAD_FIELDS.convertValue(in.payload(), new TypeReference<>() {
         });
         data.put("command", Command.hex(in.frame().command()));
         data.put("message_id", in.frame().messageId());
-        out.add(events.of(type, connection, in.frame(), port, data));
-        return EventBatch.of(out);
+        return events.of(type, connection, in.frame(), port, data);
     }
 
     /** Records that the frame's device is here; a {@code device_online} when it was not before. */

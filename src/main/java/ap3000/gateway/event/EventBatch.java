@@ -13,8 +13,15 @@ import java.util.List;
  *                    write are one atomic step
  * @param alwaysCount how many leading events are written whatever the once-key says (a {@code device_online}
  *                    that the retransmitted frame caused is news even when the settlement is not)
+ * @param summarized  the events are kept by the audit as heartbeat summaries: their journal entries carry
+ *                    {@code summary=1}, for the webhooks only, and the audit reader neither files nor counts them
  */
-public record EventBatch(List<DeviceEvent> events, Acceptance acceptance, String onceKey, int alwaysCount) {
+public record EventBatch(List<DeviceEvent> events, Acceptance acceptance, String onceKey, int alwaysCount,
+                         boolean summarized) {
+
+    public EventBatch(List<DeviceEvent> events, Acceptance acceptance, String onceKey, int alwaysCount) {
+        this(events, acceptance, onceKey, alwaysCount, false);
+    }
 
     /** How a caller waits for its events to be in Redis. */
     public enum Acceptance {
@@ -41,6 +48,11 @@ public record EventBatch(List<DeviceEvent> events, Acceptance acceptance, String
     public static EventBatch telemetry(List<DeviceEvent> events) {
         return events.isEmpty() ? EMPTY
                 : new EventBatch(List.copyOf(events), Acceptance.TELEMETRY, null, events.size());
+    }
+
+    /** An unchanged heartbeat journaled only for the webhook endpoints that subscribe to it (see {@code summarized}). */
+    public static EventBatch summarized(DeviceEvent heartbeat) {
+        return new EventBatch(List.of(heartbeat), Acceptance.TELEMETRY, null, 1, true);
     }
 
     /** Leading events written always, then events written once per key, all before the device is acked. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +43,8 @@ public class EventJournal extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventJournal.class);
     private static final int MAX_GROUP = 512;
+    /** Stream field marking an unchanged heartbeat journaled only for the webhooks (value {@code 1}). */
+    public static final String SUMMARY_FIELD = "summary";
 
     /**
      * Appends the first ARGV[3] events always and the rest only if the once-key is new: the check and the
@@ -94,7 +97,7 @@ public class EventJournal extends ServiceSupport {
     private final long trimEveryNanos;
     private final XAddParams appendParams;
 
-    private final Deque<DeviceEvent> backlog = new ArrayDeque<>();
+    private final Deque<Buffered> backlog = new ArrayDeque<>();
     private final LongAdder accepted = new LongAdder();
     private final Map<String, LongAdder> acceptedByType = new ConcurrentHashMap<>();
     private final LongAdder duplicates = new LongAdder();
@@ -151,8 +154,8 @@ public class EventJournal extends ServiceSupport {
             for (Map.Entry<Integer, List<DeviceEvent>> part : byWriter(batch.events()).entrySet()) {
                 List<DeviceEvent> events = part.getValue();
                 EventBatch partBatch = events == batch.events() ? batch
-                        : new EventBatch(events, batch.acceptance(), null, events.size());
-                appends.add(enqueue(part.getKey(), new Append(partBatch, entries(events), null)));
+                        : new EventBatch(events, batch.acceptance(), null, events.size(), batch.summarized());
+                appends.add(enqueue(part.getKey(), new Append(partBatch, entries(events, batch.summarized()), null)));
             }
         }
         if (batch.acceptance() == EventBatch.Acceptance.TELEMETRY) {
@@ -309,7 +312,7 @@ public class EventJournal extends ServiceSupport {
                 if (append.batch.critical()) {
                     append.done.completeExceptionally(e);
                 } else {
-                    buffer(append.batch.events(), e);
+                    buffer(append.batch, e);
                     append.done.complete(true);
                 }
             }
@@ -393,7 +396,7 @@ public class EventJournal extends ServiceSupport {
     }
 
     private void drainBacklog() {
-        List<DeviceEvent> pending;
+        List<Buffered> pending;
         synchronized (backlog) {
             if (backlog.isEmpty()) {
                 return;
@@ -401,13 +404,15 @@ public class EventJournal extends ServiceSupport {
             pending = new ArrayList<>(backlog);
         }
         try (Pipeline pipeline = redis.client().pipelined()) {
-            append(pipeline, entries(pending));
+            for (Buffered buffered : pending) {
+                pipeline.xadd(streamKey, appendParams, entry(buffered.event(), buffered.summarized()));
+            }
             RedisConnection.syncOrThrow(pipeline);
         }
-        countAccepted(pending);
+        countAccepted(pending.stream().map(Buffered::event).toList());
         synchronized (backlog) {
             // only the writer holding drainLock takes from the backlog; it grew at its end or lost its oldest meanwhile
-            for (DeviceEvent written : pending) {
+            for (Buffered written : pending) {
                 if (backlog.peekFirst() == written) {
                     backlog.pollFirst();
                 }
@@ -422,10 +427,10 @@ public class EventJournal extends ServiceSupport {
         }
     }
 
-    private static List<Map<String, String>> entries(List<DeviceEvent> events) {
+    private static List<Map<String, String>> entries(List<DeviceEvent> events, boolean summarized) {
         List<Map<String, String>> entries = new ArrayList<>(events.size());
         for (DeviceEvent event : events) {
-            entries.add(entry(event));
+            entries.add(entry(event, summarized));
         }
         return entries;
     }
@@ -450,17 +455,17 @@ public class EventJournal extends ServiceSupport {
         return streamKey + ":once:" + key;
     }
 
-    private void buffer(List<DeviceEvent> events, JedisException cause) {
+    private void buffer(EventBatch batch, JedisException cause) {
         int lost = 0;
         boolean first;
         synchronized (backlog) {
             first = backlog.isEmpty();
-            for (DeviceEvent event : events) {
+            for (DeviceEvent event : batch.events()) {
                 if (backlog.size() >= backlogLimit) {
                     backlog.pollFirst();
                     lost++;
                 }
-                backlog.addLast(event);
+                backlog.addLast(new Buffered(event, batch.summarized()));
             }
         }
         if (first) {
@@ -475,9 +480,22 @@ public class EventJournal extends ServiceSupport {
         }
     }
 
-    /** The JSON, and beside it what readers file the event under, so that they need not parse it. */
-    private static Map<String, String> entry(DeviceEvent event) {
-        return Map.of("type", event.eventType(), "id", event.eventId(), "device", event.deviceId(),
-                "us", Long.toString(event.occurredAtMicros()), "event", EventJson.write(event));
+    /**
+     * The JSON, and beside it what readers file the event under, so that they need not parse it; {@code summary=1}
+     * on an unchanged heartbeat the audit keeps as a summary instead (see {@link EventBatch#summarized()}).
+     */
+    private static Map<String, String> entry(DeviceEvent event, boolean summarized) {
+        Map<String, String> base = Map.of("type", event.eventType(), "id", event.eventId(), "device",
+                event.deviceId(), "us", Long.toString(event.occurredAtMicros()), "event", EventJson.write(event));
+        if (!summarized) {
+            return base;
+        }
+        Map<String, String> entry = new HashMap<>(base);
+        entry.put(SUMMARY_FIELD, "1");
+        return entry;
+    }
+
+    /** An event waiting in memory for Redis, with how its batch is journaled. */
+    private record Buffered(DeviceEvent event, boolean summarized) {
     }
 }

@@ -41,7 +41,8 @@ public class JournalReader<T> {
      * claimed or finished, and a second call after a lost reply, are left out. (This consumer's pending entries are
      * the batch: it reads again only after acknowledging; an entry missed here stays pending and is read again.)
      * KEYS[1] is the stream, KEYS[2..] the counter hashes; ARGV: group, consumer, TTL of the counters, the number
-     * of entries n, then their n IDs in stream order, n counter indexes (into KEYS) and n fields to add one to.
+     * of entries n, then their n IDs in stream order, n counter indexes (into KEYS) and n fields to add one to
+     * (an empty field: acknowledged, not counted).
      */
     private static final String ACK_AND_COUNT = """
             local n = tonumber(ARGV[4])
@@ -56,8 +57,10 @@ public class JournalReader<T> {
                 pending[#pending + 1] = ARGV[i]
                 local key = tonumber(ARGV[i + n])
                 local field = ARGV[i + 2 * n]
-                counts[key] = counts[key] or {}
-                counts[key][field] = (counts[key][field] or 0) + 1
+                if field ~= '' then
+                  counts[key] = counts[key] or {}
+                  counts[key][field] = (counts[key][field] or 0) + 1
+                end
               end
             end
             for first = 1, #pending, 1000 do
@@ -73,7 +76,8 @@ public class JournalReader<T> {
             """;
 
     /**
-     * Counters kept with the acknowledgements: per entry, the hash and the field to add one to.
+     * Counters kept with the acknowledgements: per entry, the hash and the field to add one to (a null field: the
+     * entry is not counted).
      *
      * @param ttlSeconds set on a counter hash whenever it grows
      */
@@ -189,7 +193,8 @@ public class JournalReader<T> {
                 keys.add(key);
                 return Integer.toString(keys.size());
             });
-            args[4 + 2 * n + i] = counts.field().apply(entry);
+            String field = counts.field().apply(entry);
+            args[4 + 2 * n + i] = field == null ? "" : field;
         }
         redis.client().eval(ACK_AND_COUNT, keys, List.of(args));
     }

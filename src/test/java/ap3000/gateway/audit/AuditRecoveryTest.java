@@ -125,8 +125,9 @@ class AuditRecoveryTest {
         try (RunningGateway gateway = RunningGateway.start(Map.of("gateway.redis.url", url,
                 "audit.flush-interval", "100ms"))) {
             try (DeviceSocket socket = new DeviceSocket(gateway.tcpPort())) {
+                // each heartbeat changes the port's status: journaled (a heartbeat that changes nothing is not)
                 for (int msg = 1; msg <= 20; msg++) {
-                    socket.send(TestFrames.heartbeat(0x04600005, msg, 0));
+                    socket.send(TestFrames.heartbeat(0x04600005, msg, msg % 2));
                     socket.readFrame();
                 }
             }

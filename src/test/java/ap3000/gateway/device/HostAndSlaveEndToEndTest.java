@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import ap3000.gateway.RunningGateway;
+import ap3000.gateway.audit.HeartbeatSummaries;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.ServerCommands;
@@ -88,9 +89,17 @@ class HostAndSlaveEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.journal(SLAVE_ID).stream()
                 .anyMatch(e -> e.eventType().equals("device_offline")));
 
+        // the host heartbeat changed nothing: no event (no endpoint wants it), but it is in the host's summary
         List<DeviceEvent> host = gateway.journal(HOST_ID);
         assertThat(host).extracting(DeviceEvent::eventType).containsExactly(
-                "device_online", "device_register", "host_heartbeat", "device_offline");
+                "device_online", "device_register", "device_offline");
+        HeartbeatSummaries summaries = gateway.bean("heartbeatSummaries", HeartbeatSummaries.class);
+        long now = System.currentTimeMillis();
+        await().atMost(Duration.ofSeconds(15)).until(() -> summaries.hours(HOST_ID, now - 3_600_000, now).stream()
+                .mapToLong(h -> (Long) h.get("count")).sum() == 1);
+        assertThat(summaries.hours(HOST_ID, now - 3_600_000, now)).anySatisfy(h -> assertThat(h.get("signal"))
+                .isEqualTo(java.util.Map.of("min", java.math.BigDecimal.valueOf(31), "max",
+                        java.math.BigDecimal.valueOf(31))));
 
         List<DeviceEvent> slave = gateway.journal(SLAVE_ID);
         assertThat(slave).extracting(DeviceEvent::eventType).containsExactly(
@@ -127,7 +136,7 @@ class HostAndSlaveEndToEndTest {
                 .isEqualTo(3600);
 
         assertThat(slave.get(12).data()).containsEntry("offline_reason", "connection_lost");
-        assertThat(host.get(3).data()).containsEntry("offline_reason", "connection_lost");
+        assertThat(host.get(2).data()).containsEntry("offline_reason", "connection_lost");
         for (DeviceEvent e : slave) {
             assertThat(e.eventId()).isNotBlank();
             assertThat(e.deviceId()).isEqualTo(SLAVE_ID);

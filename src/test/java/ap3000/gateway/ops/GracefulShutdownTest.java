@@ -68,7 +68,8 @@ class GracefulShutdownTest {
             socket.readFrame();
             await().atMost(Duration.ofSeconds(20)).until(() -> !receiver.received().isEmpty()); // one in flight
             for (int msg = 2; msg < heartbeats + 2; msg++) {
-                socket.send(TestFrames.heartbeat(device, msg, 0, 0));
+                // each changes port 1's status: journaled (a heartbeat that changes nothing is only summarized)
+                socket.send(TestFrames.heartbeat(device, msg, msg % 2, 0));
                 socket.readFrame();
             }
             long start = System.nanoTime();

@@ -82,7 +82,8 @@ class KillNineRecoveryTest {
                 socket.send(TestFrames.register(device, 1));
                 socket.readFrame();
                 for (int msg = 2; msg < heartbeats + 2; msg++) {
-                    socket.send(TestFrames.heartbeat(device, msg, 0, 0));
+                    // each changes port 1's status: journaled (a heartbeat that changes nothing is only summarized)
+                    socket.send(TestFrames.heartbeat(device, msg, msg % 2, 0));
                     socket.readFrame(); // answered: its events are queued for the journal, not yet waited for
                 }
                 // SIGTERM to the whole process group, as systemd and Ctrl-C send it
