@@ -110,7 +110,7 @@ public class Downlink extends ServiceSupport {
         this.onTimeout = listener;
     }
 
-    /** Called with every command just before it is written (each attempt), to record it; must not block. */
+    /** Called with every command just before it is written (each attempt), to record it, on the one downlink thread. */
     public void onSending(Consumer<Sending> listener) {
         this.onSending = listener;
     }
