@@ -151,6 +151,13 @@ public class GatewayConfiguration implements CamelConfiguration {
                         outcome.attempts()))));
             }
         });
+        // before the frame goes out, queued without waiting for Redis: in the journal ahead of the device's answer
+        downlink.onSending(sending -> {
+            if (sending.context() instanceof ChargeRequest request) {
+                publisher.publish(EventBatch.telemetry(List.of(events.chargeCommand(sending.command(), request,
+                        sending.attempt(), sending.connection()))));
+            }
+        });
         registry.bind("downlink", downlink);
         Duration offlineAfter = Duration.ofSeconds(Long.parseLong(required(properties,
                 "gateway.device.offline-after-seconds")));

@@ -99,7 +99,7 @@ public class AuditApi {
     }
 
     public ApiResponse session(@Header("orderNo") String orderNo) {
-        return store.session(orderNo).map(ApiResponse::ok)
+        return store.sessionStory(orderNo).map(ApiResponse::ok)
                 .orElseThrow(() -> ApiException.notFound("no charging session for order " + orderNo));
     }
 

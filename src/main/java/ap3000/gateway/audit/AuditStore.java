@@ -217,6 +217,27 @@ public class AuditStore {
         return Optional.of(session);
     }
 
+    /**
+     * One session with its story: {@code events} (those of the device's timeline that carry the order, over the
+     * session's window, see {@link SessionStory}) and {@code power_series} (the samples, oldest first). Events are
+     * kept {@code audit.ttl.events}, sessions and samples {@code audit.ttl.sessions}: an older session tells its
+     * power but no longer its events.
+     */
+    public Optional<Map<String, Object>> sessionStory(String order) {
+        Optional<Map<String, Object>> found = session(order);
+        found.ifPresent(session -> {
+            String device = (String) session.get("device_id");
+            RedisClient client = redis.client();
+            long[] window = SessionStory.window(session,
+                    client.zscore(key("device:" + device + ":sessions"), order));
+            session.put("events", SessionStory.events(order, events(device, window[0], window[1], null,
+                    Integer.MAX_VALUE)));
+            session.put("power_series", SessionStory.powerSeries(client.zrange(key("session:" + order + ":samples"),
+                    ZRangeParams.zrangeParams(0, -1))));
+        });
+        return found;
+    }
+
     /** The device's sessions, newest first. */
     public List<Map<String, Object>> sessions(String deviceId, int limit) {
         List<Map<String, Object>> out = new ArrayList<>();

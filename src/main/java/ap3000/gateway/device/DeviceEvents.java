@@ -268,6 +268,22 @@ public class DeviceEvents {
                 e.occurredAtMicros(), command.toHex(), "out", null, e.node());
     }
 
+    /**
+     * A 0x82 start or stop command as it goes out to the device, once per attempt (a resend is recorded again):
+     * {@code charging_command} with the command frame, direction "out".
+     */
+    public DeviceEvent chargeCommand(DnyFrame command, ChargeRequest request, int attempt,
+                                     DeviceRegistry.Connection connection) {
+        Map<String, Object> data = data();
+        data.put("order_number", request.orderNo());
+        data.put("command", request.start() ? "start" : "stop");
+        data.put("message_id", command.messageId());
+        data.put("attempt", attempt);
+        DeviceEvent e = event(EventType.CHARGING_COMMAND, command.deviceId(), request.port(), data, null, connection);
+        return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), e.portNumber(), e.timestamp(), e.data(),
+                e.occurredAtMicros(), command.toHex(), "out", e.connectionId(), e.node());
+    }
+
     /** The identity of a settlement record: the device repeats it until acked, with the same device, port, order. */
     public static String settlementKey(String deviceId, Payload.Settlement s) {
         return "settlement:" + deviceId + ":" + s.port() + ":" + s.order().text();

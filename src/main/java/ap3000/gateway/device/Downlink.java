@@ -39,6 +39,10 @@ public class Downlink extends ServiceSupport {
         }
     }
 
+    /** A command about to be written to the device's connection ({@code attempt} 2 is the resend). */
+    public record Sending(DnyFrame command, int attempt, Object context, DeviceRegistry.Connection connection) {
+    }
+
     /** A device that has no connection to this node. */
     public static class NotConnectedException extends RuntimeException {
         public NotConnectedException(String deviceId) {
@@ -92,6 +96,7 @@ public class Downlink extends ServiceSupport {
     private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
     private final Map<Result, LongAdder> results = new ConcurrentHashMap<>();
     private Consumer<Outcome> onTimeout = outcome -> { };
+    private Consumer<Sending> onSending = sending -> { };
     private ScheduledExecutorService scheduler;
 
     public Downlink(DeviceRegistry registry, Duration ackTimeout, Duration minGap) {
@@ -103,6 +108,11 @@ public class Downlink extends ServiceSupport {
     /** Called with every command that timed out (after its resend), to report it. */
     public void onTimeout(Consumer<Outcome> listener) {
         this.onTimeout = listener;
+    }
+
+    /** Called with every command just before it is written (each attempt), to record it, on the one downlink thread. */
+    public void onSending(Consumer<Sending> listener) {
+        this.onSending = listener;
     }
 
     /**
@@ -173,6 +183,12 @@ public class Downlink extends ServiceSupport {
         DeviceRegistry.Connection connection = device == null ? null : device.connection();
         if (connection != null && !connection.isClosed()) {
             command.attempts++;
+            try {
+                onSending.accept(new Sending(command.frame, command.attempts, command.context, connection));
+            } catch (RuntimeException e) {
+                // recording the command must not keep it from the device
+                LOG.warn("Could not record {} as sent: {}", command.frame, e.toString());
+            }
             connection.channel().writeAndFlush(command.frame);
             LOG.debug("Sent {} (attempt {})", command.frame, command.attempts);
         } else {

@@ -21,6 +21,8 @@ public enum EventType {
     // the gateway's additions
     /** The device acknowledged a stop command. */
     CHARGING_STOPPED,
+    /** The gateway sent a 0x82 start or stop command for an order (direction "out"): the session's own record of it. */
+    CHARGING_COMMAND,
     CARD_SWIPE,
     ORDER_CONFIRM,
     UPGRADE_REQUEST,

@@ -12,9 +12,11 @@ import java.util.Set;
  *                   receiver rotating its secret accepts either; empty = unsigned
  * @param apiKey     sent as {@code X-API-Key} when set
  * @param rateLimit  requests per second at most; 0 = unlimited
+ * @param conflateHeartbeats a queued, undelivered {@code device_heartbeat} is replaced by the device's next one
+ *                   (latest wins) instead of both waiting; see {@link WebhookOutbox#enqueueLatest}
  */
 public record WebhookEndpoint(String name, String url, Set<String> eventTypes, List<byte[]> secrets, String apiKey,
-                              Duration timeout, int rateLimit) {
+                              Duration timeout, int rateLimit, boolean conflateHeartbeats) {
 
     /** The URL for people (API answers, logs): no user info, no query, where tokens are kept. */
     public String displayUrl() {
@@ -23,5 +25,10 @@ public record WebhookEndpoint(String name, String url, Set<String> eventTypes, L
 
     public boolean subscribes(String eventType) {
         return eventTypes.isEmpty() || eventTypes.contains(eventType);
+    }
+
+    /** Whether events of this type are delivered latest-wins: only heartbeats, and only if the endpoint says so. */
+    public boolean conflates(String eventType) {
+        return conflateHeartbeats && WebhookOutbox.HEARTBEAT.equals(eventType);
     }
 }

@@ -76,8 +76,9 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
             Duration timeout = TimeUtils.toDuration(config.apply(prefix + "timeout").orElse("10s"));
             int rateLimit = Integer.parseInt(config.apply(prefix + "rate-limit").orElse("0").trim());
             String apiKey = config.apply(prefix + "api-key").filter(k -> !k.isBlank()).orElse(null);
+            boolean conflate = Boolean.parseBoolean(config.apply(prefix + "conflate-heartbeats").orElse("true").trim());
             endpoints.put(name, new WebhookEndpoint(name, url, types, List.copyOf(secrets), apiKey, timeout,
-                    rateLimit));
+                    rateLimit, conflate));
         }
         return new WebhookEndpoints(endpoints);
     }

@@ -108,7 +108,12 @@ public class WebhookFanOut extends ServiceSupport {
                             DeviceEvent event = EventJson.read(entry.eventJson());
                             body = WebhookPayload.of(event);
                         }
-                        outbox.enqueue(pipeline, endpoint.name(), entry.device(), entry.occurredAtMicros(), body);
+                        if (endpoint.conflates(entry.type())) {
+                            outbox.enqueueLatest(pipeline, endpoint.name(), entry.device(), entry.occurredAtMicros(),
+                                    body);
+                        } else {
+                            outbox.enqueue(pipeline, endpoint.name(), entry.device(), entry.occurredAtMicros(), body);
+                        }
                         queued++;
                     }
                 }

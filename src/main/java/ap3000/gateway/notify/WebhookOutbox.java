@@ -20,7 +20,8 @@ import redis.clients.jedis.params.ZRangeParams;
  * The durable outbox in Redis. Per endpoint E (keys share the hash tag {E}, so each script runs in one slot):
  * <ul>
  *   <li>{@code queue:{device}}: sorted set of the payloads still owed to E for one device, scored by when each
- *       event happened (microseconds): the head is always the device's oldest undelivered event;</li>
+ *       event happened (microseconds): the head is always the device's oldest undelivered event; heartbeats of an
+ *       endpoint that conflates them are queued latest-wins ({@link #enqueueLatest});</li>
  *   <li>{@code ready}: sorted set of the devices with something queued, scored by the millisecond from which a
  *       worker may take the device: now, a future retry time, or the end of a worker's lease. A worker leases
  *       a device, delivers its queue head first, and only then the next: events of one device reach E in order,
@@ -31,6 +32,10 @@ import redis.clients.jedis.params.ZRangeParams;
  * An event leaves its queue only when delivered or written to the dead letters ({dead-letters} keys).
  */
 public class WebhookOutbox {
+
+    /** The event type delivered latest-wins by endpoints that conflate heartbeats. */
+    static final String HEARTBEAT = "device_heartbeat";
+    private static final String HEARTBEAT_TYPE = "\"event_type\":\"" + HEARTBEAT + "\"";
 
     /**
      * Leases the device whose turn came first until ARGV[2] and returns it with its oldest event (payload, score);
@@ -62,6 +67,26 @@ public class WebhookOutbox {
               return false
             end
             return head
+            """;
+
+    /**
+     * Queues a heartbeat latest-wins: when the device's queue ends with an undelivered heartbeat, this one takes its
+     * place; otherwise it is appended. Only the last element is ever replaced, and never the head (the one a worker
+     * may be delivering or retrying now), so nothing overtakes the business events queued before it, and those are
+     * never touched. The type is read from the payload's envelope: its first {@code "event_type":"} is the
+     * envelope's (an escaped quote inside {@code event_id} could not match). Same keys as {@link #enqueue}.
+     */
+    private static final String ENQUEUE_LATEST = """
+            if redis.call('ZCARD', KEYS[1]) > 1 then
+              local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+              local at = string.find(last[1], '"event_type":"', 1, true)
+              if at and string.sub(last[1], at, at + #ARGV[4] - 1) == ARGV[4] and tonumber(last[2]) <= tonumber(ARGV[1]) then
+                redis.call('ZREM', KEYS[1], last[1])
+              end
+            end
+            redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[5])
+            return 1
             """;
 
     /** A device whose queue is empty leaves the ready set; otherwise it is due again at ARGV[2]. */
@@ -110,6 +135,15 @@ public class WebhookOutbox {
     public void enqueue(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
         pipeline.zadd(queueKey(endpoint, device), occurredAtMicros, body);
         pipeline.zadd(readyKey(endpoint), clock.millis(), device, ZAddParams.zAddParams().nx());
+    }
+
+    /**
+     * Queues a heartbeat latest-wins (see {@link #ENQUEUE_LATEST}), in the fan-out's pipeline, as one atomic
+     * script. Idempotent like {@link #enqueue}: the same heartbeat queued again replaces itself.
+     */
+    public void enqueueLatest(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
+        pipeline.eval(ENQUEUE_LATEST, List.of(queueKey(endpoint, device), readyKey(endpoint)),
+                List.of(Long.toString(occurredAtMicros), body, Long.toString(clock.millis()), HEARTBEAT_TYPE, device));
     }
 
     /** Leases the device whose turn came first, with its oldest event, in one round trip; empty when none is due. */

@@ -21,6 +21,7 @@ class WebhookEndpointsTest {
                 "notify.endpoints.billing.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                 "notify.endpoints.billing.timeout", "3s",
                 "notify.endpoints.billing.rate-limit", "20",
+                "notify.endpoints.billing.conflate-heartbeats", "false",
                 "notify.endpoints.ops.url", "http://ops:8080/x",
                 "notify.endpoints.ops.enabled", "false"));
         assertThat(endpoints.all()).extracting(WebhookEndpoint::name).containsExactly("billing");
@@ -31,6 +32,7 @@ class WebhookEndpointsTest {
         assertThat(billing.timeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(billing.rateLimit()).isEqualTo(20);
         assertThat(billing.apiKey()).isNull();
+        assertThat(billing.conflates("device_heartbeat")).isFalse();
         assertThat(endpoints.parameters("webhook-billing")).containsEntry("throttled", "true")
                 .containsEntry("timeoutMillis", "3000");
     }
@@ -43,6 +45,8 @@ class WebhookEndpointsTest {
         assertThat(sink.secrets()).isEmpty();
         assertThat(sink.timeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(sink.rateLimit()).isZero();
+        assertThat(sink.conflates("device_heartbeat")).isTrue();
+        assertThat(sink.conflates("port_heartbeat")).isFalse();
     }
 
     @Test
