@@ -40,11 +40,7 @@ public class AuditApi {
                                     @Header("to") String to, @Header("type") String type,
                                     @Header("limit") String limit) {
         String device = deviceId(deviceId);
-        long toSeconds = to == null ? clock.millis() / 1000 : seconds("to", to);
-        long fromSeconds = from == null ? toSeconds - DAY_SECONDS : seconds("from", from);
-        if (fromSeconds > toSeconds) {
-            throw ApiException.badRequest("from", "must not be after to (" + fromSeconds + " > " + toSeconds + ")");
-        }
+        Range range = range(from, to);
         if (type != null && Arrays.stream(EventType.values()).noneMatch(t -> t.wireName().equals(type))) {
             throw ApiException.badRequest("type", "unknown event type '" + type + "'");
         }
@@ -53,11 +49,11 @@ public class AuditApi {
             throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
                     + "retention of " + store.eventsTtlSeconds() / 3600 + " h)");
         }
-        List<DeviceEvent> events = store.events(device, fromSeconds * 1000, toSeconds * 1000 + 999, type, max);
+        List<DeviceEvent> events = store.events(device, range.fromMillis(), range.toMillis(), type, max);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("device_id", device);
-        data.put("from", fromSeconds);
-        data.put("to", toSeconds);
+        data.put("from", range.from());
+        data.put("to", range.to());
         data.put("count", events.size());
         data.put("events", events);
         return ApiResponse.ok(data);
@@ -69,32 +65,38 @@ public class AuditApi {
      */
     public ApiResponse deviceFrames(@Header("deviceId") String deviceId, @Header("from") String from,
                                     @Header("to") String to, @Header("limit") String limit) {
-    /** Hourly heartbeat summaries of a device between {@code from} and {@code to} (as for the events), oldest first. */
-    public ApiResponse deviceHeartbeats(@Header("deviceId") String deviceId, @Header("from") String from,
-                                        @Header("to") String to) {
         String device = deviceId(deviceId);
-        long toSeconds = to == null ? clock.millis() / 1000 : seconds("to", to);
-        long fromSeconds = from == null ? toSeconds - DAY_SECONDS : seconds("from", from);
-        if (fromSeconds > toSeconds) {
-            throw ApiException.badRequest("from", "must not be after to (" + fromSeconds + " > " + toSeconds + ")");
-        }
+        Range range = range(from, to);
         int max = QueryParams.number("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
-        List<Map<String, Object>> frames = frameLog.frames(device, fromSeconds * 1000, toSeconds * 1000 + 999, max)
+        List<Map<String, Object>> frames = frameLog.frames(device, range.fromMillis(), range.toMillis(), max)
                 .stream().map(FrameDescription::of).toList();
         if (frames.isEmpty() && !store.isKnownDevice(device)) {
             throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
                     + "retention of " + frameLog.ttlSeconds() / 3600 + " h for frames)");
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("device_id", device);
+        data.put("from", range.from());
+        data.put("to", range.to());
+        data.put("count", frames.size());
+        data.put("frames", frames);
+        return ApiResponse.ok(data);
+    }
+
+    /** Hourly heartbeat summaries of a device between {@code from} and {@code to} (as for the events), oldest first. */
+    public ApiResponse deviceHeartbeats(@Header("deviceId") String deviceId, @Header("from") String from,
+                                        @Header("to") String to) {
+        String device = deviceId(deviceId);
+        Range range = range(from, to);
         if (!store.isKnownDevice(device)) {
             throw ApiException.notFound("no audit trail for device " + device + " (unknown, or older than the "
                     + "retention of " + store.eventsTtlSeconds() / 3600 + " h)");
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("device_id", device);
-        data.put("from", fromSeconds);
-        data.put("to", toSeconds);
-        data.put("count", frames.size());
-        data.put("frames", frames);
-        data.put("hours", heartbeats.hours(device, fromSeconds * 1000, toSeconds * 1000 + 999));
+        data.put("from", range.from());
+        data.put("to", range.to());
+        data.put("hours", heartbeats.hours(device, range.fromMillis(), range.toMillis()));
         return ApiResponse.ok(data);
     }
 
@@ -124,6 +126,27 @@ public class AuditApi {
         data.put("total", counts.values().stream().mapToLong(Long::longValue).sum());
         data.put("counts", counts);
         return ApiResponse.ok(data);
+    }
+
+    /** A time range of a query, Unix seconds, both ends included. */
+    private record Range(long from, long to) {
+        long fromMillis() {
+            return from * 1000;
+        }
+
+        long toMillis() {
+            return to * 1000 + 999;
+        }
+    }
+
+    /** {@code from} and {@code to} as given (Unix seconds), by default the last 24 h; 400 for a bad one. */
+    private Range range(String from, String to) {
+        long toSeconds = to == null ? clock.millis() / 1000 : seconds("to", to);
+        long fromSeconds = from == null ? toSeconds - DAY_SECONDS : seconds("from", from);
+        if (fromSeconds > toSeconds) {
+            throw ApiException.badRequest("from", "must not be after to (" + fromSeconds + " > " + toSeconds + ")");
+        }
+        return new Range(fromSeconds, toSeconds);
     }
 
     /** Any form of device ID; the audit trail files devices under the 8-hex form. */
