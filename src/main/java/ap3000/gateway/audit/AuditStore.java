@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -56,6 +57,12 @@ public class AuditStore {
 
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
     private static final List<String> SETTLED_STATES = List.of("settled");
+    /**
+     * Events the timeline does not file: {@code charging_power} repeats the {@code power_heartbeat} of the same 0x06
+     * frame (filed, one record per power sample). Unchanged heartbeats journaled for the webhooks are not filed either
+     * ({@link AuditEntry#summarized()}): {@link HeartbeatSummaries} keeps them.
+     */
+    private static final Set<String> NOT_FILED = Set.of("charging_power");
 
     private final RedisConnection redis;
     private final String prefix;
@@ -109,8 +116,7 @@ public class AuditStore {
         Map<String, Map<String, Double>> members = new LinkedHashMap<>();
         try (Pipeline p = redis.client().pipelined()) {
             for (AuditEntry e : entries) {
-                if (e.summarized()) {
-                    // an unchanged heartbeat journaled for the webhooks: HeartbeatSummaries keeps it
+                if (e.summarized() || NOT_FILED.contains(e.eventType())) {
                     continue;
                 }
                 long millis = e.occurredAtMicros() / 1000;

@@ -63,10 +63,10 @@ class AuditTrailEndToEndTest {
         Http.Answer answer = Http.get(gateway.httpPort(), "/api/v1/audit/devices/" + DEVICE_ID + "/events", KEY);
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.body()).containsEntry("code", 0);
+        // one record per power sample: charging_power repeats the power_heartbeat of the same frame
         assertThat(timelineTypes()).containsExactly("device_online", "device_register", "device_heartbeat",
                 "port_heartbeat", "port_heartbeat", "device_heartbeat", "port_heartbeat", "power_heartbeat",
-                "charging_power", "power_heartbeat", "charging_power", "power_heartbeat", "charging_power",
-                "charging_end", "settlement", "device_offline");
+                "power_heartbeat", "power_heartbeat", "charging_end", "settlement", "device_offline");
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> events = (List<Map<String, Object>>) answer.data().get("events");
         assertThat(events.get(1)).containsEntry("direction", "in")

@@ -1,6 +1,8 @@
 package ap3000.gateway.ops;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.stream.DoubleStream;
 
 import ap3000.gateway.Http;
 
@@ -13,18 +15,18 @@ public record Metrics(String text) {
 
     /** The value of the first series named {@code name} that has every one of {@code labels} (k="v"); NaN if none. */
     public double value(String name, String... labels) {
-        for (String line : text.split("\n")) {
-            if (line.startsWith("#") || !(line.startsWith(name + "{") || line.startsWith(name + " "))) {
-                continue;
-            }
-            boolean all = true;
-            for (String label : labels) {
-                all &= line.contains(label);
-            }
-            if (all) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return Double.NaN;
+        return series(name, labels).findFirst().orElse(Double.NaN);
+    }
+
+    /** The sum of every series named {@code name} that has every one of {@code labels}; 0 if none. */
+    public double sum(String name, String... labels) {
+        return series(name, labels).sum();
+    }
+
+    private DoubleStream series(String name, String... labels) {
+        return text.lines().filter(line -> !line.startsWith("#")
+                        && (line.startsWith(name + "{") || line.startsWith(name + " ")))
+                .filter(line -> Arrays.stream(labels).allMatch(line::contains))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
     }
 }

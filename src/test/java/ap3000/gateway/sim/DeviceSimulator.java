@@ -168,6 +168,11 @@ public final class DeviceSimulator implements AutoCloseable {
     }
 
     /** Devices whose sessions have not all been settled yet (started or waiting for their settlement's ack). */
+    /** The TCP connections the fleet uses (a host and its slaves share one). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
     public long openSessions() {
         return all.stream().mapToLong(d -> d.sessions.size()).sum();
     }
