@@ -101,12 +101,14 @@ class SecretsNeverLeaveEndToEndTest {
                         + response.body());
             }
             assertThat(answers.get(4)).as("metrics are served").contains("gateway_");
-            assertThat(answers.get(5)).as("Jolokia answers locally").contains("org.apache.camel");
+            assertThat(answers.get(5)).as("Jolokia answers locally").contains("\"status\":200")
+                    .contains("org.apache.camel:context=");
             assertThat(answers.get(14)).as("dead letters with their reasons").contains("down");
             HttpResponse<String> crossOrigin = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + ports[1] + "/observe/jolokia/read/java.lang:type=Memory")).header("Origin",
                     "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(crossOrigin.body()).as("a page of another origin").doesNotContain("HeapMemoryUsage");
+            assertThat(crossOrigin.headers().firstValue("Access-Control-Allow-Origin")).as("a page of another origin")
+                    .isEmpty();
         } finally {
             if (gateway != null) {
                 GatewayProcess.terminate(gateway);
