@@ -2,6 +2,7 @@ package ap3000.gateway.audit;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -9,6 +10,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +43,8 @@ import redis.clients.jedis.resps.Tuple;
  * The audit trail in Redis, under a configurable prefix ({@code audit:} by default), every key with its TTL:
  * <ul>
  *   <li>{@code events:{device}:{yyyyMMdd}}: sorted set of the device's events of one UTC day, scored by the
- *       millisecond they happened, member = the event's JSON (with its raw frame);</li>
+ *       millisecond they happened, member = the event's JSON (with its raw frame), packed by
+ *       {@link TimelineRecord};</li>
  *   <li>{@code counts:{yyyyMMdd}}: hash of events per type of one UTC day, for statistics, counted when the
  *       audit acknowledges them (see {@link #countsKey});</li>
  *   <li>{@code device:{device}:seen}: when the device's last event happened, to tell unknown devices apart;</li>
@@ -113,7 +116,7 @@ public class AuditStore {
         Map<String, Long> lastSeen = new LinkedHashMap<>();
         // one ZADD per key with all of the batch's members for it: redis-server spends more per command (parsing,
         // dispatch, the append-only file) than per member (AuditBenchmark part 3)
-        Map<String, Map<String, Double>> members = new LinkedHashMap<>();
+        Map<String, Map<byte[], Double>> members = new LinkedHashMap<>();
         try (Pipeline p = redis.client().pipelined()) {
             for (AuditEntry e : entries) {
                 if (e.summarized() || NOT_FILED.contains(e.eventType())) {
@@ -122,14 +125,15 @@ public class AuditStore {
                 long millis = e.occurredAtMicros() / 1000;
                 String day = day(millis);
                 String timeline = key("events:" + e.deviceId() + ":" + day);
-                members.computeIfAbsent(timeline, k -> new HashMap<>()).put(e.json(), (double) e.occurredAtMicros());
+                members.computeIfAbsent(timeline, k -> new HashMap<>())
+                        .put(TimelineRecord.pack(e.json()), (double) e.occurredAtMicros());
                 lastSeen.merge(e.deviceId(), millis, Math::max);
                 if (e.event() != null) {
                     session(p, e.event(), expiring);
                 }
             }
             members.forEach((key, scored) -> {
-                p.zadd(key, scored);
+                p.zadd(key.getBytes(StandardCharsets.UTF_8), scored);
                 expiring.put(key, eventsTtlSeconds);
             });
             expiring.forEach(p::expire);
@@ -171,15 +175,24 @@ public class AuditStore {
      */
     public List<DeviceEvent> events(String deviceId, long fromMillis, long toMillis, String type, int limit) {
         List<DeviceEvent> out = new ArrayList<>();
+        // one record per event, also should the same event have been packed twice (by another compressor version)
+        Set<String> seen = new HashSet<>();
         RedisClient client = redis.client();
         long now = System.currentTimeMillis();
         long from = Math.max(fromMillis, now - (eventsTtlSeconds + 86_400) * 1000);
         long to = Math.min(toMillis, now + 86_400_000L);
         for (LocalDate d = date(from); !d.isAfter(date(to)) && out.size() < limit; d = d.plusDays(1)) {
             String timeline = key("events:" + deviceId + ":" + d.format(DAY));
-            for (String json : client.zrangeByScore(timeline, from * 1000.0, to * 1000.0 + 999)) {
-                DeviceEvent e = EventJson.read(json);
-                if (type == null || type.equals(e.eventType())) {
+            for (byte[] member : client.zrangeByScore(timeline.getBytes(StandardCharsets.UTF_8), from * 1000.0,
+                    to * 1000.0 + 999)) {
+                DeviceEvent e;
+                try {
+                    e = EventJson.read(TimelineRecord.unpack(member));
+                } catch (RuntimeException unreadable) {
+                    // not written by a gateway: Redis may be shared, what it holds is not trusted
+                    continue;
+                }
+                if ((type == null || type.equals(e.eventType())) && seen.add(e.eventId())) {
                     out.add(e);
                     if (out.size() == limit) {
                         break;

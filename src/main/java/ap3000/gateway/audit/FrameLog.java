@@ -8,10 +8,14 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,6 +54,11 @@ public class FrameLog extends ServiceSupport implements FrameTap {
     private static final Logger LOG = LoggerFactory.getLogger(FrameLog.class);
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyyMMddHH").withZone(ZoneOffset.UTC);
     private static final long FAILURE_LOG_INTERVAL_MS = 60_000;
+    /** An hour is compacted this long after it ended, when the frames buffered at its end are written. */
+    private static final long COMPACT_AFTER_HOUR_MILLIS = 30_000;
+    /** The value set again at its exact size, its expiry kept. */
+    private static final String COMPACT = "local v = redis.call('GET', KEYS[1]) "
+            + "if v then redis.call('SET', KEYS[1], v, 'KEEPTTL') end return 0";
 
     private final RedisConnection redis;
     private final String prefix;
@@ -64,6 +73,8 @@ public class FrameLog extends ServiceSupport implements FrameTap {
     private final ThrottledWarning failureLog = new ThrottledWarning(FAILURE_LOG_INTERVAL_MS);
     /** The records of a flush that failed, oldest first, written before anything newer; flush thread only. */
     private List<FrameRecord> retry = List.of();
+    /** Hour keys this node appended to, by the hour's start: compacted once the hour is over; flush thread only. */
+    private final Map<Long, Set<String>> appendedHours = new TreeMap<>();
 
     public FrameLog(RedisConnection redis, String prefix, Duration ttl, int bufferLimit, Clock clock,
                     MeterRegistry meters) {
@@ -101,10 +112,12 @@ public class FrameLog extends ServiceSupport implements FrameTap {
             batch.add(next);
         }
         if (batch.isEmpty()) {
+            compactFinishedHours();
             return;
         }
         try {
             write(batch);
+            compactFinishedHours();
         } catch (RuntimeException e) {
             retry = batch;
             String suffix = failureLog.due();
@@ -136,6 +149,39 @@ public class FrameLog extends ServiceSupport implements FrameTap {
                 p.expireAt(k, expireAt.get(key));
             });
             RedisConnection.syncOrThrow(p);
+        }
+        for (FrameRecord r : batch) {
+            long hourStart = FrameRecord.hourStart(r.millis());
+            appendedHours.computeIfAbsent(hourStart, h -> new HashSet<>())
+                    .add(key(DeviceIds.format(r.physicalId()), hourStart));
+        }
+    }
+
+    /**
+     * Rewrites each hour key this node appended to once its hour is over (and the last frames of it flushed): a
+     * string that grew by APPEND keeps as much room again as it holds, which nothing else gives back, and would double
+     * the frame log's memory (docs/benchmarks.md). A frame that still arrives for a rewritten hour is simply appended.
+     */
+    private void compactFinishedHours() {
+        long finishedBefore = FrameRecord.hourStart(clock.millis() - COMPACT_AFTER_HOUR_MILLIS);
+        List<String> keys = new ArrayList<>();
+        for (Iterator<Map.Entry<Long, Set<String>>> it = appendedHours.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Set<String>> hour = it.next();
+            if (hour.getKey() >= finishedBefore) {
+                break;
+            }
+            keys.addAll(hour.getValue());
+            it.remove();
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (Pipeline p = redis.client().pipelined()) {
+            keys.forEach(key -> p.eval(COMPACT, 1, key));
+            p.sync();
+        } catch (RuntimeException e) {
+            // only memory is at stake: the hour stays as it is
+            LOG.debug("Could not compact {} frame log hours: {}", keys.size(), e.getMessage());
         }
     }
 
