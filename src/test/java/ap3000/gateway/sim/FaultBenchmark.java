@@ -83,9 +83,12 @@ public final class FaultBenchmark {
                 System.getProperty("schedule", "of application.properties"));
         List<WebhookReceiver.Request> received = new ArrayList<>();
         WebhookReceiver receiver = new WebhookReceiver(receiverPort);
+        // -DwithHeartbeats=true: the endpoint also takes device_heartbeat, latest wins while it is down
+        boolean heartbeats = Boolean.getBoolean("withHeartbeats");
         Map<String, String> environment = new java.util.HashMap<>(Map.of("GATEWAY_EVENTS_TRIM_INTERVAL", "24h",
                 "NOTIFY_ENDPOINTS", "sink", "NOTIFY_ENDPOINTS_SINK_URL", url, "NOTIFY_ENDPOINTS_SINK_EVENT_TYPES",
-                "device_online,device_register,charging_start,charging_end,settlement"));
+                "device_online,device_register,charging_start,charging_end,settlement"
+                        + (heartbeats ? ",device_heartbeat" : "")));
         if (System.getProperty("schedule") != null) {
             environment.put("NOTIFY_RETRY_SCHEDULE", System.getProperty("schedule"));
         }
@@ -96,7 +99,15 @@ public final class FaultBenchmark {
             received.addAll(receiver.received());
             receiver.close();
             long downAt = System.currentTimeMillis();
-            simulator.driveSessions(Duration.ofSeconds(downSeconds));
+            // the outbox while the receiver is down, in thirds of the outage: it must level off, not grow with it
+            try (redis.clients.jedis.RedisClient redis = g.redis()) {
+                for (int third = 1; third <= 3; third++) {
+                    simulator.driveSessions(Duration.ofSeconds(downSeconds / 3));
+                    System.out.printf(Locale.ROOT, "receiver down %d s: outbox (notify:*) %,d bytes in Redis%n",
+                            (System.currentTimeMillis() - downAt) / 1000,
+                            AuditMemoryBenchmark.family(redis, "notify:*", "none").bytes());
+                }
+            }
             receiver = new WebhookReceiver(receiverPort);
             long upAt = System.currentTimeMillis();
             System.out.printf(Locale.ROOT, "receiver back after %d s%n", (upAt - downAt) / 1000);
@@ -126,6 +137,15 @@ public final class FaultBenchmark {
             System.out.printf(Locale.ROOT, "%,d events waited for the receiver; after it came back: p50 %.1f s, p99 %.1f s, "
                             + "max %.1f s%n", catchUp.getTotalCount(), catchUp.getValueAtPercentile(50) / 1000.0,
                     catchUp.getValueAtPercentile(99) / 1000.0, catchUp.getMaxValue() / 1000.0);
+            System.out.printf(Locale.ROOT, "business events delivered out of their device's journal order: %d%n",
+                    outOfOrder(g.journal(), all));
+            if (heartbeats) {
+                long journaled = g.journal().stream().filter(e -> e.eventType().equals("device_heartbeat")).count();
+                long delivered = all.stream().filter(r -> r.status() == 200 && "device_heartbeat".equals(r.eventType()))
+                        .count();
+                System.out.printf(Locale.ROOT, "heartbeats journaled for the endpoint %,d, delivered %,d (latest wins "
+                        + "while it was down)%n", journaled, delivered);
+            }
         } finally {
             receiver.close();
         }
@@ -143,6 +163,29 @@ public final class FaultBenchmark {
     }
 
     /** The IDs of the journal's events of these types, read from the gateway's Redis. */
+    /** Business events a receiver got before an earlier one of the same device (first deliveries, journal order). */
+    private static long outOfOrder(List<DeviceEvent> journal, List<WebhookReceiver.Request> received) {
+        Map<String, Integer> position = new java.util.HashMap<>();
+        for (int i = 0; i < journal.size(); i++) {
+            position.put(journal.get(i).eventId(), i);
+        }
+        Map<String, Integer> lastPerDevice = new java.util.HashMap<>();
+        Set<String> seen = new HashSet<>();
+        long wrong = 0;
+        for (WebhookReceiver.Request r : received) {
+            if (r.status() != 200 || "device_heartbeat".equals(r.eventType()) || !seen.add(r.eventId())
+                    || !position.containsKey(r.eventId())) {
+                continue;
+            }
+            int at = position.get(r.eventId());
+            Integer last = lastPerDevice.put((String) r.json().get("device_id"), at);
+            if (last != null && last > at) {
+                wrong++;
+            }
+        }
+        return wrong;
+    }
+
     private static Set<String> journalIds(ScaleBenchmark.Gateway g, Set<String> types) throws Exception {
         return g.journal().stream().filter(e -> types.contains(e.eventType())).map(DeviceEvent::eventId)
                 .collect(Collectors.toSet());

@@ -477,11 +477,7 @@ public final class ScaleBenchmark {
 
         /** Every event in the journal (keep GATEWAY_EVENTS_TRIM_INTERVAL long enough for that), read from its Redis. */
         List<ap3000.gateway.event.DeviceEvent> journal() throws Exception {
-            String url = environment.get("GATEWAY_REDIS_URL");
-            java.net.URI address = java.net.URI.create(url != null ? url : "redis://:"
-                    + Files.readString(dataDir.resolve("redis/redis.password")).trim() + "@127.0.0.1:"
-                    + Files.readString(dataDir.resolve("redis/redis.port")).trim());
-            try (redis.clients.jedis.RedisClient client = redis.clients.jedis.RedisClient.create(address)) {
+            try (redis.clients.jedis.RedisClient client = redis()) {
                 List<ap3000.gateway.event.DeviceEvent> events = new ArrayList<>();
                 for (redis.clients.jedis.resps.StreamEntry entry : client.xrange("gateway:{events}",
                         (redis.clients.jedis.StreamEntryID) null, (redis.clients.jedis.StreamEntryID) null)) {
@@ -489,6 +485,14 @@ public final class ScaleBenchmark {
                 }
                 return events;
             }
+        }
+
+        /** A client of the gateway's Redis (the embedded one's password is in the data directory); close it. */
+        redis.clients.jedis.RedisClient redis() throws Exception {
+            String url = environment.get("GATEWAY_REDIS_URL");
+            return redis.clients.jedis.RedisClient.create(java.net.URI.create(url != null ? url : "redis://:"
+                    + Files.readString(dataDir.resolve("redis/redis.password")).trim() + "@127.0.0.1:"
+                    + Files.readString(dataDir.resolve("redis/redis.port")).trim()));
         }
 
         long devicesOnline() throws Exception {
