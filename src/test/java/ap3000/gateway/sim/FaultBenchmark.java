@@ -141,10 +141,10 @@ public final class FaultBenchmark {
                     outOfOrder(g.journal(), all));
             if (heartbeats) {
                 long journaled = g.journal().stream().filter(e -> e.eventType().equals("device_heartbeat")).count();
-                long delivered = all.stream().filter(r -> r.status() == 200 && "device_heartbeat".equals(r.eventType()))
-                        .count();
+                long heartbeatsDelivered = all.stream().filter(r -> r.status() == 200
+                        && "device_heartbeat".equals(r.eventType())).count();
                 System.out.printf(Locale.ROOT, "heartbeats journaled for the endpoint %,d, delivered %,d (latest wins "
-                        + "while it was down)%n", journaled, delivered);
+                        + "while it was down)%n", journaled, heartbeatsDelivered);
             }
         } finally {
             receiver.close();
