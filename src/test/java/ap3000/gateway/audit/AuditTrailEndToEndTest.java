@@ -33,7 +33,8 @@ class AuditTrailEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        gateway = RunningGateway.start(Map.of("gateway.api.keys", "other-key," + KEY, "audit.flush-interval", "200ms"));
+        gateway = RunningGateway.start(Map.of("gateway.api.keys", "other-key," + KEY, "audit.flush-interval", "200ms",
+                "audit.frames.flush-interval", "200ms", "audit.heartbeats.flush-interval", "200ms"));
         long before = System.currentTimeMillis() / 1000;
         try (DeviceSocket socket = new DeviceSocket(gateway.tcpPort())) {
             socket.send(TestFrames.iccid());
@@ -109,13 +110,11 @@ class AuditTrailEndToEndTest {
     @Test
     void should_set_a_ttl_on_every_audit_key() {
         RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
-        Set<String> keys = new java.util.HashSet<>();
-        String cursor = ScanParams.SCAN_POINTER_START;
-        do {
-            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("audit:*").count(1000));
-            keys.addAll(page.getResult());
-            cursor = page.getCursor();
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        // the frame log and the heartbeat summaries are written by their own timers
+        await().atMost(Duration.ofSeconds(10)).until(() -> auditKeys(redis).stream()
+                .filter(key -> key.startsWith("audit:frames:") || key.startsWith("audit:heartbeats:"))
+                .map(key -> key.substring(0, key.indexOf(':', 6))).distinct().count() == 2);
+        Set<String> keys = auditKeys(redis);
         assertThat(keys).contains("audit:session:" + ORDER, "audit:session:" + ORDER + ":samples",
                 "audit:device:" + DEVICE_ID + ":sessions", "audit:device:" + DEVICE_ID + ":seen",
                 "audit:device:" + DEVICE_ID + ":port:2:session");
@@ -126,6 +125,17 @@ class AuditTrailEndToEndTest {
         assertThat(redis.ttl("audit:session:" + ORDER)).isGreaterThan(Duration.ofHours(719).toSeconds());
         assertThat(redis.ttl("audit:device:" + DEVICE_ID + ":seen")).isBetween(Duration.ofHours(167).toSeconds(),
                 Duration.ofHours(168).toSeconds());
+    }
+
+    private static Set<String> auditKeys(RedisClient redis) {
+        Set<String> keys = new java.util.HashSet<>();
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("audit:*").count(1000));
+            keys.addAll(page.getResult());
+            cursor = page.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        return keys;
     }
 
     @Test

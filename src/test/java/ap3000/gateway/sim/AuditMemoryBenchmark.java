@@ -29,6 +29,9 @@ public final class AuditMemoryBenchmark {
     private static final double HEARTBEATS_PER_DAY = 86_400 / 20.0;
     private static final int SESSIONS_PER_DAY = 4;
     private static final int SAMPLES_PER_SESSION = 24;
+    /** The run's sessions have the profile's number of samples, at a faster pace: 24 samples in 2 minutes. */
+    private static final Duration SESSION_IN_RUN = Duration.ofSeconds(120);
+    private static final Duration SAMPLE_EVERY_IN_RUN = Duration.ofSeconds(5);
 
     private AuditMemoryBenchmark() {
     }
@@ -49,8 +52,8 @@ public final class AuditMemoryBenchmark {
         Duration warmup = Duration.ofSeconds(Integer.getInteger("warmupSeconds", 40));
         Duration window = Duration.ofSeconds(Integer.getInteger("seconds", 180));
         System.out.printf(Locale.ROOT, "Audit at fleet scale: %,d devices, heartbeat every 20 s, one charging session a"
-                + " second (60 s, a 0x06 sample every 20 s); %d s warm-up, %d s measured%n", devices,
-                warmup.toSeconds(), window.toSeconds());
+                + " second (%d s, a 0x06 sample every %d s); %d s warm-up, %d s measured%n", devices,
+                SESSION_IN_RUN.toSeconds(), SAMPLE_EVERY_IN_RUN.toSeconds(), warmup.toSeconds(), window.toSeconds());
         Map<String, String> table = new LinkedHashMap<>();
         // -Doff=false: the audit-on run alone (the memory figures), without the on/off comparison of CPU and heap
         Result on = run(devices, warmup, window, true);
@@ -83,7 +86,7 @@ public final class AuditMemoryBenchmark {
                 List.of())) {
             DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort,
                     RunningGateway.API_KEY, devices, 0x05300000, 0.1, 2, Duration.ofSeconds(20), Duration.ofSeconds(30),
-                    1.0, Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(30), 1, 2000, false);
+                    1.0, SESSION_IN_RUN, SAMPLE_EVERY_IN_RUN, Duration.ofSeconds(30), 1, 2000, false);
             try (DeviceSimulator simulator = new DeviceSimulator(settings); RedisClient redis = g.redis()) {
                 simulator.start();
                 simulator.driveSessions(warmup);
