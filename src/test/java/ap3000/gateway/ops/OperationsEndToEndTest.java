@@ -120,7 +120,8 @@ class OperationsEndToEndTest {
 
         // the audit stops writing: its lag grows past the bound and the node is not ready until it catches up
         gateway.context().getRouteController().stopRoute("audit-batch");
-        socket.send(TestFrames.heartbeat(device, 3, 1, 0));
+        // port 1 stops charging: a heartbeat that changed something is journaled (an unchanged one is only summarized)
+        socket.send(TestFrames.heartbeat(device, 3, 0, 0));
         socket.readFrame();
         await().atMost(WAIT).until(() -> Metrics.scrape(gateway.httpPort()).value("gateway_audit_lag_seconds") > 1);
         await().atMost(WAIT).until(() -> Http.text(gateway.httpPort(), "/observe/health/ready").status() == 503);
