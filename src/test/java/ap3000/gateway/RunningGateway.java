@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +23,9 @@ import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
@@ -112,6 +117,19 @@ public final class RunningGateway implements AutoCloseable {
         List<StreamEntry> entries = bean("redis", RedisConnection.class).client()
                 .xrange(journal.streamKey(), (redis.clients.jedis.StreamEntryID) null, null);
         return entries.stream().map(e -> EventJson.read(e.getFields().get("event"))).toList();
+    }
+
+    /** Every key of the gateway's Redis matching a pattern ({@code audit:*}), by SCAN. */
+    public Set<String> keys(String pattern) {
+        RedisClient redis = bean("redis", RedisConnection.class).client();
+        Set<String> keys = new HashSet<>();
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = redis.scan(cursor, new ScanParams().match(pattern).count(1000));
+            keys.addAll(page.getResult());
+            cursor = page.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        return keys;
     }
 
     public List<DeviceEvent> journal(String deviceId) {

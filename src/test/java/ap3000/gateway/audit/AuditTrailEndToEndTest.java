@@ -18,8 +18,6 @@ import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 
 /** A whole charging flow over TCP becomes a queryable timeline and session record in Redis, every key with a TTL. */
 class AuditTrailEndToEndTest {
@@ -111,10 +109,10 @@ class AuditTrailEndToEndTest {
     void should_set_a_ttl_on_every_audit_key() {
         RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
         // the frame log and the heartbeat summaries are written by their own timers
-        await().atMost(Duration.ofSeconds(10)).until(() -> auditKeys(redis).stream()
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.keys("audit:*").stream()
                 .filter(key -> key.startsWith("audit:frames:") || key.startsWith("audit:heartbeats:"))
                 .map(key -> key.substring(0, key.indexOf(':', 6))).distinct().count() == 2);
-        Set<String> keys = auditKeys(redis);
+        Set<String> keys = gateway.keys("audit:*");
         assertThat(keys).contains("audit:session:" + ORDER, "audit:session:" + ORDER + ":samples",
                 "audit:device:" + DEVICE_ID + ":sessions", "audit:device:" + DEVICE_ID + ":seen",
                 "audit:device:" + DEVICE_ID + ":port:2:session");
@@ -125,17 +123,6 @@ class AuditTrailEndToEndTest {
         assertThat(redis.ttl("audit:session:" + ORDER)).isGreaterThan(Duration.ofHours(719).toSeconds());
         assertThat(redis.ttl("audit:device:" + DEVICE_ID + ":seen")).isBetween(Duration.ofHours(167).toSeconds(),
                 Duration.ofHours(168).toSeconds());
-    }
-
-    private static Set<String> auditKeys(RedisClient redis) {
-        Set<String> keys = new java.util.HashSet<>();
-        String cursor = ScanParams.SCAN_POINTER_START;
-        do {
-            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("audit:*").count(1000));
-            keys.addAll(page.getResult());
-            cursor = page.getCursor();
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        return keys;
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,8 +27,6 @@ import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 
 /**
  * Heartbeats that change nothing become hourly summaries: out of the timeline and (unless a webhook endpoint wants
@@ -265,13 +262,7 @@ class HeartbeatSummaryEndToEndTest {
 
     private static void assertEveryHeartbeatKeyHasATtl(RunningGateway gateway, String deviceId) {
         RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
-        Set<String> keys = new HashSet<>();
-        String cursor = ScanParams.SCAN_POINTER_START;
-        do {
-            ScanResult<String> page = redis.scan(cursor, new ScanParams().match("audit:*").count(1000));
-            keys.addAll(page.getResult());
-            cursor = page.getCursor();
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        Set<String> keys = gateway.keys("audit:*");
         assertThat(keys).anyMatch(key -> key.startsWith("audit:heartbeats:" + deviceId + ":"));
         for (String key : keys) {
             assertThat(redis.ttl(key)).as("TTL of " + key).isPositive();
