@@ -12,7 +12,10 @@ public class ApiSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiSupport.class);
 
-    /** The envelope for a refused request. Request headers are removed so they are not echoed back. */
+    /**
+     * The envelope for a refused request, with only its status and content type: whatever the failed step had set is
+     * cleared (request headers never reach an answer anyway: {@link ResponseHeaderFilter}).
+     */
     public ApiResponse refusal(Exchange exchange) {
         ApiException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, ApiException.class);
         return answer(exchange, e.status(), ApiResponse.error(e.status(), e.getMessage()));
