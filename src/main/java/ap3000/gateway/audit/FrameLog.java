@@ -1,6 +1,5 @@
 package ap3000.gateway.audit;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,16 +7,16 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.camel.support.service.ServiceSupport;
@@ -43,11 +42,13 @@ import redis.clients.jedis.Response;
  * in one Redis string per device and UTC hour ({@code audit:frames:{device}:{yyyyMMddHH}}) that binary
  * {@link FrameRecord}s are appended to.
  * <p>
- * The codec hands each frame over on Netty's event loop ({@link #frame}): one copy into a bounded in-memory queue,
- * nothing else. A timer route calls {@link #flush} every {@code audit.frames.flush-interval}: one APPEND and one
- * EXPIREAT per key in one pipelined round trip. Frames are best effort: a failed flush keeps its records for the
- * next one, a full buffer drops new frames (counted), and a kill -9 loses at most one flush interval; a flush that
- * failed half way may append some records twice on its retry.
+ * The codec hands each frame over on Netty's event loop ({@link #frame}): it is copied into that I/O thread's own
+ * {@link Chunk}, a growing byte array, and nothing else: no object per frame, no lock another thread contends for.
+ * A timer route calls {@link #flush} every {@code audit.frames.flush-interval}: it swaps each thread's chunk for an
+ * empty one, sorts the records by device and hour into arrays of their exact size, and sends one APPEND per key in
+ * one pipelined round trip (the key's EXPIREAT only with the first append of this node to it). Frames are best
+ * effort: a failed flush keeps its records for the next one, a full chunk drops new frames (counted), and a kill -9
+ * loses at most one flush interval; a flush that failed half way may append some records twice on its retry.
  */
 public class FrameLog extends ServiceSupport implements FrameTap {
 
@@ -56,26 +57,94 @@ public class FrameLog extends ServiceSupport implements FrameTap {
     private static final long FAILURE_LOG_INTERVAL_MS = 60_000;
     /** An hour is compacted this long after it ended, when the frames buffered at its end are written. */
     private static final long COMPACT_AFTER_HOUR_MILLIS = 30_000;
-    /** The value set again at its exact size, its expiry kept. */
+    /**
+     * The value set again at its exact size, and its expiry with it: a key that lost its TTL (a Redis restarted
+     * without persistence while this node appended to it) gets one here at the latest.
+     */
     private static final String COMPACT = "local v = redis.call('GET', KEYS[1]) "
-            + "if v then redis.call('SET', KEYS[1], v, 'KEEPTTL') end return 0";
+            + "if v then redis.call('SET', KEYS[1], v, 'EXAT', ARGV[1]) end return 0";
+
+    /**
+     * One I/O thread's frames since the last flush, as records of physical ID (u32), epoch milliseconds (u64),
+     * direction (u8), length (u16) and the frame. Its thread appends; the flush takes the bytes under the same
+     * (uncontended but for that moment) lock.
+     */
+    private static final class Chunk {
+        private static final int RECORD_HEADER = 15;
+        private byte[] bytes = new byte[4096];
+        private int size;
+        private int frames;
+
+        synchronized boolean add(int physicalId, long millis, boolean out, ByteBuf frame, int index, int length,
+                                 int limit) {
+            if (frames >= limit) {
+                return false;
+            }
+            int needed = size + RECORD_HEADER + length;
+            if (needed > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(needed, bytes.length * 2));
+            }
+            putInt(physicalId);
+            putInt((int) (millis >>> 32));
+            putInt((int) millis);
+            bytes[size++] = (byte) (out ? 1 : 0);
+            bytes[size++] = (byte) (length >>> 8);
+            bytes[size++] = (byte) length;
+            frame.getBytes(index, bytes, size, length);
+            size += length;
+            frames++;
+            return true;
+        }
+
+        /** What the thread wrote since the last call, and an empty chunk of the same capacity in its place. */
+        synchronized Taken take() {
+            Taken taken = new Taken(bytes, size, frames);
+            if (frames > 0) {
+                bytes = new byte[bytes.length];
+                size = 0;
+                frames = 0;
+            }
+            return taken;
+        }
+
+        synchronized int frames() {
+            return frames;
+        }
+
+        private void putInt(int value) {
+            bytes[size++] = (byte) (value >>> 24);
+            bytes[size++] = (byte) (value >>> 16);
+            bytes[size++] = (byte) (value >>> 8);
+            bytes[size++] = (byte) value;
+        }
+    }
+
+    private record Taken(byte[] bytes, int size, int frames) {
+    }
 
     private final RedisConnection redis;
     private final String prefix;
     private final long ttlSeconds;
     private final int bufferLimit;
     private final Clock clock;
-    private final Queue<FrameRecord> queue = new ConcurrentLinkedQueue<>();
-    /** Records in {@link #queue} and {@link #retry}: what counts against the buffer limit. */
-    private final AtomicInteger buffered = new AtomicInteger();
+    private final List<Chunk> chunks = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Chunk> threadChunk = ThreadLocal.withInitial(() -> {
+        Chunk chunk = new Chunk();
+        chunks.add(chunk);
+        return chunk;
+    });
     private final LongAdder dropped = new LongAdder();
     private final Counter written;
     private final ThrottledWarning failureLog = new ThrottledWarning(FAILURE_LOG_INTERVAL_MS);
-    /** The records of a flush that failed, oldest first, written before anything newer; flush thread only. */
-    private List<FrameRecord> retry = List.of();
+    /** The hours of a flush that failed, written before anything newer; flush thread only. */
+    private Map<Long, HourOfDevice> retry = Map.of();
+    private volatile int retryFrames;
     /** Hour keys this node appended to, by the hour's start: compacted once the hour is over; flush thread only. */
     private final Map<Long, Set<String>> appendedHours = new TreeMap<>();
 
+    /**
+     * @param bufferLimit frames one I/O thread may buffer between two flushes; beyond, its new frames are dropped
+     */
     public FrameLog(RedisConnection redis, String prefix, Duration ttl, int bufferLimit, Clock clock,
                     MeterRegistry meters) {
         this.redis = redis;
@@ -87,82 +156,140 @@ public class FrameLog extends ServiceSupport implements FrameTap {
                 .description("raw frames written to the frame log").register(meters);
         FunctionCounter.builder("gateway.audit.frames.dropped", dropped, LongAdder::sum)
                 .description("raw frames not logged: the buffer was full (Redis down or too slow)").register(meters);
-        Gauge.builder("gateway.audit.frames.buffered", buffered, AtomicInteger::get)
+        Gauge.builder("gateway.audit.frames.buffered", this, FrameLog::buffered)
                 .description("raw frames waiting for the next flush").register(meters);
     }
 
-    /** On the event loop: a copy of the frame into the buffer, or a count when the buffer is full. */
+    /** On the event loop: a copy of the frame into this thread's chunk, or a count when the chunk is full. */
     @Override
     public void frame(int physicalId, FrameCounts.Direction direction, ByteBuf bytes, int index, int length) {
-        if (buffered.incrementAndGet() > bufferLimit) {
-            buffered.decrementAndGet();
+        if (!threadChunk.get().add(physicalId, clock.millis(), direction == FrameCounts.Direction.OUT, bytes, index,
+                length, bufferLimit)) {
             dropped.increment();
-            return;
         }
-        byte[] copy = new byte[length];
-        bytes.getBytes(index, copy);
-        queue.offer(new FrameRecord(physicalId, clock.millis(), direction == FrameCounts.Direction.OUT, copy));
     }
 
-    /** The timer route's step: writes what is buffered in one round trip; on failure keeps it for the next call. */
+    /**
+     * The timer route's step: writes what is buffered in one round trip; on failure keeps it for the next call. While
+     * the records of a failed flush are not written, the chunks are left alone: they fill up to their limit and drop
+     * what comes beyond it, so memory stays bounded however long Redis is away.
+     */
     public synchronized void flush() {
-        List<FrameRecord> batch = new ArrayList<>(retry);
-        FrameRecord next;
-        while (batch.size() < bufferLimit && (next = queue.poll()) != null) {
-            batch.add(next);
-        }
-        if (batch.isEmpty()) {
-            compactFinishedHours();
+        if (!retry.isEmpty() && !tryWrite(retry, retryFrames)) {
             return;
         }
-        try {
-            write(batch);
+        List<Taken> taken = new ArrayList<>(chunks.size());
+        int frames = 0;
+        for (Chunk chunk : chunks) {
+            Taken t = chunk.take();
+            if (t.frames() > 0) {
+                taken.add(t);
+                frames += t.frames();
+            }
+        }
+        if (frames == 0 || tryWrite(byHour(taken), frames)) {
             compactFinishedHours();
+        }
+    }
+
+    private boolean tryWrite(Map<Long, HourOfDevice> hours, int frames) {
+        try {
+            write(hours);
         } catch (RuntimeException e) {
-            retry = batch;
+            retry = hours;
+            retryFrames = frames;
             String suffix = failureLog.due();
             if (suffix != null) {
-                LOG.warn("Frame log not written, {} frames kept for the next try: {}{}", batch.size(),
-                        e.getMessage(), suffix);
+                LOG.warn("Frame log not written, {} frames kept for the next try: {}{}", frames, e.getMessage(),
+                        suffix);
             }
-            return;
+            return false;
         }
-        retry = List.of();
-        buffered.addAndGet(-batch.size());
-        written.increment(batch.size());
+        retry = Map.of();
+        retryFrames = 0;
+        written.increment(frames);
+        return true;
     }
 
-    /** One hour of one device in a batch: its records, and its key, named once. */
-    private record HourOfDevice(int physicalId, long hourStart, ByteArrayOutputStream records) {
+    /** One hour of one device in a flush: its records, in an array of their exact size. */
+    private static final class HourOfDevice {
+        final int physicalId;
+        final long hourStart;
+        byte[] records;
+        int size;
+
+        HourOfDevice(int physicalId, long hourStart) {
+            this.physicalId = physicalId;
+            this.hourStart = hourStart;
+        }
     }
 
-    private void write(List<FrameRecord> batch) {
-        // grouped by device and hour number: the key's text (a date format) is made once per group, not per frame,
-        // as this runs beside the device path for every frame (AuditBenchmark part 2)
+    /**
+     * The records of the chunks grouped by device and hour: a first pass sizes each group, a second copies the
+     * records into arrays of that size.
+     */
+    private static Map<Long, HourOfDevice> byHour(List<Taken> taken) {
         Map<Long, HourOfDevice> hours = new LinkedHashMap<>();
-        for (FrameRecord r : batch) {
-            long hourStart = FrameRecord.hourStart(r.millis());
-            long group = ((long) r.physicalId() << 32) | (hourStart / FrameRecord.HOUR_MILLIS);
-            HourOfDevice hour = hours.computeIfAbsent(group,
-                    k -> new HourOfDevice(r.physicalId(), hourStart, new ByteArrayOutputStream()));
-            r.writeTo(hour.records(), hourStart);
+        Map<Long, Integer> added = new HashMap<>();
+        for (Taken t : taken) {
+            for (int pos = 0; pos < t.size(); ) {
+                int physicalId = readInt(t.bytes(), pos);
+                long millis = readLong(t.bytes(), pos + 4);
+                int length = (t.bytes()[pos + 13] & 0xFF) << 8 | (t.bytes()[pos + 14] & 0xFF);
+                long hourStart = FrameRecord.hourStart(millis);
+                long group = ((long) physicalId << 32) | (hourStart / FrameRecord.HOUR_MILLIS);
+                hours.computeIfAbsent(group, g -> new HourOfDevice(physicalId, hourStart));
+                added.merge(group, FrameRecord.HEADER_SIZE + length, Integer::sum);
+                pos += Chunk.RECORD_HEADER + length;
+            }
         }
+        added.forEach((group, bytes) -> hours.get(group).records = new byte[bytes]);
+        for (Taken t : taken) {
+            for (int pos = 0; pos < t.size(); ) {
+                int physicalId = readInt(t.bytes(), pos);
+                long millis = readLong(t.bytes(), pos + 4);
+                int length = (t.bytes()[pos + 13] & 0xFF) << 8 | (t.bytes()[pos + 14] & 0xFF);
+                long hourStart = FrameRecord.hourStart(millis);
+                HourOfDevice hour = hours.get(((long) physicalId << 32) | (hourStart / FrameRecord.HOUR_MILLIS));
+                hour.size = FrameRecord.write(hour.records, hour.size, millis - hourStart, t.bytes()[pos + 12] != 0,
+                        t.bytes(), pos + Chunk.RECORD_HEADER, length);
+                pos += Chunk.RECORD_HEADER + length;
+            }
+        }
+        return hours;
+    }
+
+    private void write(Map<Long, HourOfDevice> hours) {
         List<String> keys = new ArrayList<>(hours.size());
         try (Pipeline p = redis.client().pipelined()) {
             for (HourOfDevice hour : hours.values()) {
-                String key = key(DeviceIds.format(hour.physicalId()), hour.hourStart());
+                String key = key(DeviceIds.format(hour.physicalId), hour.hourStart);
                 keys.add(key);
                 byte[] k = key.getBytes(StandardCharsets.UTF_8);
-                p.append(k, hour.records().toByteArray());
-                // kept audit.ttl.frames from the end of the hour: the hour's last frame is kept that long too
-                p.expireAt(k, (hour.hourStart() + FrameRecord.HOUR_MILLIS) / 1000 + ttlSeconds);
+                p.append(k, hour.records);
+                if (!appendedHours.getOrDefault(hour.hourStart, Set.of()).contains(key)) {
+                    p.expireAt(k, expiry(hour.hourStart));
+                }
             }
             RedisConnection.syncOrThrow(p);
         }
         int i = 0;
         for (HourOfDevice hour : hours.values()) {
-            appendedHours.computeIfAbsent(hour.hourStart(), h -> new HashSet<>()).add(keys.get(i++));
+            appendedHours.computeIfAbsent(hour.hourStart, h -> new HashSet<>()).add(keys.get(i++));
         }
+    }
+
+    /** Kept audit.ttl.frames from the end of the hour: the hour's last frame is kept that long too. */
+    private long expiry(long hourStart) {
+        return (hourStart + FrameRecord.HOUR_MILLIS) / 1000 + ttlSeconds;
+    }
+
+    private static int readInt(byte[] b, int pos) {
+        return (b[pos] & 0xFF) << 24 | (b[pos + 1] & 0xFF) << 16 | (b[pos + 2] & 0xFF) << 8 | (b[pos + 3] & 0xFF);
+    }
+
+    private static long readLong(byte[] b, int pos) {
+        return (readInt(b, pos) & 0xFFFFFFFFL) << 32 | (readInt(b, pos + 4) & 0xFFFFFFFFL);
     }
 
     /**
@@ -172,20 +299,20 @@ public class FrameLog extends ServiceSupport implements FrameTap {
      */
     private void compactFinishedHours() {
         long finishedBefore = FrameRecord.hourStart(clock.millis() - COMPACT_AFTER_HOUR_MILLIS);
-        List<String> keys = new ArrayList<>();
+        Map<String, Long> keys = new LinkedHashMap<>();
         for (Iterator<Map.Entry<Long, Set<String>>> it = appendedHours.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Long, Set<String>> hour = it.next();
             if (hour.getKey() >= finishedBefore) {
                 break;
             }
-            keys.addAll(hour.getValue());
+            hour.getValue().forEach(key -> keys.put(key, expiry(hour.getKey())));
             it.remove();
         }
         if (keys.isEmpty()) {
             return;
         }
         try (Pipeline p = redis.client().pipelined()) {
-            keys.forEach(key -> p.eval(COMPACT, 1, key));
+            keys.forEach((key, expiry) -> p.eval(COMPACT, 1, key, Long.toString(expiry)));
             p.sync();
         } catch (RuntimeException e) {
             // only memory is at stake: the hour stays as it is
@@ -237,7 +364,11 @@ public class FrameLog extends ServiceSupport implements FrameTap {
 
     /** Frames waiting in memory for a flush. */
     public int buffered() {
-        return buffered.get();
+        int frames = retryFrames;
+        for (Chunk chunk : chunks) {
+            frames += chunk.frames();
+        }
+        return frames;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package ap3000.gateway.audit;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,17 +19,20 @@ public record FrameRecord(int physicalId, long millis, boolean out, byte[] bytes
     public static final int HEADER_SIZE = 7;
     static final long HOUR_MILLIS = 3_600_000L;
 
-    /** Appends this frame's record for the hour beginning at {@code hourStartMillis}. */
-    void writeTo(ByteArrayOutputStream target, long hourStartMillis) {
-        long offset = millis - hourStartMillis;
-        target.write((int) (offset >>> 24));
-        target.write((int) (offset >>> 16));
-        target.write((int) (offset >>> 8));
-        target.write((int) offset);
-        target.write(out ? 1 : 0);
-        target.write(bytes.length >>> 8);
-        target.write(bytes.length);
-        target.write(bytes, 0, bytes.length);
+    /**
+     * Writes the record of a frame at {@code offsetMillis} into its hour into {@code target} at {@code pos}, the
+     * frame taken from {@code frame[framePos, framePos + length)}; returns the position after it.
+     */
+    static int write(byte[] target, int pos, long offsetMillis, boolean out, byte[] frame, int framePos, int length) {
+        target[pos] = (byte) (offsetMillis >>> 24);
+        target[pos + 1] = (byte) (offsetMillis >>> 16);
+        target[pos + 2] = (byte) (offsetMillis >>> 8);
+        target[pos + 3] = (byte) offsetMillis;
+        target[pos + 4] = (byte) (out ? 1 : 0);
+        target[pos + 5] = (byte) (length >>> 8);
+        target[pos + 6] = (byte) length;
+        System.arraycopy(frame, framePos, target, pos + HEADER_SIZE, length);
+        return pos + HEADER_SIZE + length;
     }
 
     /**

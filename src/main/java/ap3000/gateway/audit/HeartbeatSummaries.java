@@ -160,9 +160,14 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
     }
 
-    /** A device's last heartbeat (kept across flushes and hours, for the gaps) and its hours not yet written. */
+    /**
+     * A device's last heartbeat (kept across flushes and hours, for the gaps) and its hours not yet written; read and
+     * changed under its own lock.
+     */
     private static final class Device {
         long lastMillis = -1;
+        /** Taken out of the map as silent: a heartbeat that found it before that looks again. */
+        boolean forgotten;
         final TreeMap<Long, Hour> pending = new TreeMap<>();
     }
 
@@ -231,40 +236,41 @@ public class HeartbeatSummaries extends ServiceSupport {
             host = true;
         }
         long hourStart = millis - Math.floorMod(millis, HOUR_MILLIS);
-        boolean[] kept = {true};
-        int v = decivolts, s = signal, t = temperature;
-        boolean isHost = host;
-        devices.compute(deviceId, (id, device) -> {
+        // the device's own lock, not the map's: one heartbeat per device at a time, and no lambda per heartbeat
+        while (true) {
+            Device device = devices.get(deviceId);
             if (device == null) {
                 if (devices.size() >= maxDevices) {
-                    kept[0] = false;
-                    return null;
+                    dropped.increment();
+                    return;
                 }
-                device = new Device();
+                device = devices.computeIfAbsent(deviceId, id -> new Device());
             }
-            Hour hour = device.pending.get(hourStart);
-            if (hour == null) {
-                if (pendingHours.get() >= maxPendingHours) {
-                    kept[0] = false;
-                    return device;
+            synchronized (device) {
+                if (device.forgotten) {
+                    continue; // removed as silent between the lookup and the lock: look it up again
                 }
-                hour = new Hour();
-                device.pending.put(hourStart, hour);
-                pendingHours.incrementAndGet();
-            }
-            hour.add(millis, device.lastMillis, v, s, t);
-            if (unchanged) {
-                if (isHost) {
-                    hour.unchangedHost++;
-                } else {
-                    hour.unchangedDevice++;
+                Hour hour = device.pending.get(hourStart);
+                if (hour == null) {
+                    if (pendingHours.get() >= maxPendingHours) {
+                        dropped.increment();
+                        return;
+                    }
+                    hour = new Hour();
+                    device.pending.put(hourStart, hour);
+                    pendingHours.incrementAndGet();
                 }
+                hour.add(millis, device.lastMillis, decivolts, signal, temperature);
+                if (unchanged) {
+                    if (host) {
+                        hour.unchangedHost++;
+                    } else {
+                        hour.unchangedDevice++;
+                    }
+                }
+                device.lastMillis = Math.max(device.lastMillis, millis);
+                return;
             }
-            device.lastMillis = Math.max(device.lastMillis, millis);
-            return device;
-        });
-        if (!kept[0]) {
-            dropped.increment();
         }
     }
 
@@ -322,42 +328,50 @@ public class HeartbeatSummaries extends ServiceSupport {
     /** Takes every device's pending hours out of memory. */
     private Map<String, Map<Long, Hour>> take() {
         Map<String, Map<Long, Hour>> taken = new LinkedHashMap<>();
-        for (String deviceId : devices.keySet()) {
-            devices.computeIfPresent(deviceId, (id, device) -> {
+        devices.forEach((deviceId, device) -> {
+            synchronized (device) {
                 if (!device.pending.isEmpty()) {
-                    taken.put(id, new TreeMap<>(device.pending));
+                    taken.put(deviceId, new TreeMap<>(device.pending));
                     pendingHours.addAndGet(-device.pending.size());
                     device.pending.clear();
                 }
-                return device;
-            });
-        }
+            }
+        });
         return taken;
     }
 
     /** Puts hours that were not written back, merged with those recorded since. */
     private void restore(String deviceId, Map<Long, Hour> hours) {
-        devices.compute(deviceId, (id, device) -> {
-            Device d = device != null ? device : new Device();
-            hours.forEach((hourStart, older) -> {
-                Hour newer = d.pending.get(hourStart);
-                if (newer == null) {
-                    d.pending.put(hourStart, older);
-                    pendingHours.incrementAndGet();
-                } else {
-                    newer.absorb(older);
+        while (true) {
+            Device d = devices.computeIfAbsent(deviceId, id -> new Device());
+            synchronized (d) {
+                if (d.forgotten) {
+                    continue;
                 }
-                d.lastMillis = Math.max(d.lastMillis, older.last);
-            });
-            return d;
-        });
+                hours.forEach((hourStart, older) -> {
+                    Hour newer = d.pending.get(hourStart);
+                    if (newer == null) {
+                        d.pending.put(hourStart, older);
+                        pendingHours.incrementAndGet();
+                    } else {
+                        newer.absorb(older);
+                    }
+                    d.lastMillis = Math.max(d.lastMillis, older.last);
+                });
+                return;
+            }
+        }
     }
 
     private void forgetSilentDevices(long nowMillis) {
-        for (String deviceId : devices.keySet()) {
-            devices.computeIfPresent(deviceId, (id, device) ->
-                    device.pending.isEmpty() && nowMillis - device.lastMillis > FORGET_AFTER_MILLIS ? null : device);
-        }
+        devices.forEach((deviceId, device) -> {
+            synchronized (device) {
+                if (device.pending.isEmpty() && nowMillis - device.lastMillis > FORGET_AFTER_MILLIS) {
+                    device.forgotten = true;
+                    devices.remove(deviceId, device);
+                }
+            }
+        });
     }
 
     private String mergeSha() {

@@ -2,7 +2,6 @@ package ap3000.gateway.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,10 +52,9 @@ class FrameLogTest {
     void should_parse_back_what_it_wrote_record_by_record() {
         byte[] heartbeat = TestFrames.heartbeat(DEVICE, 1, 0, 0).toBytes();
         byte[] reply = ServerCommands.ok(TestFrames.heartbeat(DEVICE, 1, 0, 0)).toBytes();
-        ByteArrayOutputStream value = new ByteArrayOutputStream();
-        new FrameRecord(DEVICE, HOUR, false, heartbeat).writeTo(value, HOUR);
-        new FrameRecord(DEVICE, HOUR + 3_599_999, true, reply).writeTo(value, HOUR);
-        byte[] bytes = value.toByteArray();
+        byte[] bytes = new byte[2 * FrameRecord.HEADER_SIZE + heartbeat.length + reply.length];
+        int end = FrameRecord.write(bytes, 0, 0, false, heartbeat, 0, heartbeat.length);
+        assertThat(FrameRecord.write(bytes, end, 3_599_999, true, reply, 0, reply.length)).isEqualTo(bytes.length);
         assertThat(bytes).hasSize(2 * FrameRecord.HEADER_SIZE + heartbeat.length + reply.length);
         // u32 BE offset | u8 direction | u16 BE length
         assertThat(Arrays.copyOfRange(bytes, 0, 7)).containsExactly(0, 0, 0, 0, 0, 0, heartbeat.length);
@@ -87,14 +85,50 @@ class FrameLogTest {
         assertThat(log.buffered()).isEqualTo(3);
         assertThat(meters.get("gateway.audit.frames.dropped").functionCounter().count()).isEqualTo(2);
         assertThat(meters.get("gateway.audit.frames.written").counter().count()).isZero();
+        // while those are not written, new frames fill the thread's buffer up to the limit, no further
+        for (int i = 6; i <= 10; i++) {
+            tap(log, TestFrames.heartbeat(DEVICE, i, 0).toBytes(), false);
+            clock.advance(1000);
+        }
+        log.flush();
+        assertThat(log.buffered()).isEqualTo(6);
+        assertThat(meters.get("gateway.audit.frames.dropped").functionCounter().count()).isEqualTo(4);
 
         redis.start();
         log.flush();
         assertThat(log.buffered()).isZero();
-        assertThat(meters.get("gateway.audit.frames.written").counter().count()).isEqualTo(3);
-        List<FrameRecord> frames = log.frames("04600002", HOUR, HOUR + 10_000, 100);
-        assertThat(frames).extracting(FrameRecord::millis).containsExactly(HOUR, HOUR + 1000, HOUR + 2000);
+        assertThat(meters.get("gateway.audit.frames.written").counter().count()).isEqualTo(6);
+        List<FrameRecord> frames = log.frames("04600002", HOUR, HOUR + 20_000, 100);
+        assertThat(frames).extracting(FrameRecord::millis)
+                .containsExactly(HOUR, HOUR + 1000, HOUR + 2000, HOUR + 5000, HOUR + 6000, HOUR + 7000);
         assertThat(frames.get(2).bytes()).isEqualTo(TestFrames.heartbeat(DEVICE, 3, 0).toBytes());
+    }
+
+    @Test
+    void should_write_the_frames_of_every_io_thread_grouped_by_device() throws Exception {
+        redis.start();
+        FrameLog log = new FrameLog(redis, "audit:", Duration.ofHours(24), 1000, clock, meters);
+        int other = DEVICE + 1;
+        Thread second = new Thread(() -> {
+            for (int i = 0; i < 10; i++) {
+                byte[] frame = TestFrames.heartbeat(other, i, 0).toBytes();
+                log.frame(other, FrameCounts.Direction.IN, Unpooled.wrappedBuffer(frame), 0, frame.length);
+            }
+        });
+        second.start();
+        for (int i = 0; i < 10; i++) {
+            tap(log, TestFrames.heartbeat(DEVICE, i, 0).toBytes(), false);
+        }
+        second.join();
+        log.flush();
+        assertThat(meters.get("gateway.audit.frames.written").counter().count()).isEqualTo(20);
+        assertThat(log.frames("04600002", HOUR, HOUR + 1000, 100)).hasSize(10)
+                .allSatisfy(r -> assertThat(r.physicalId()).isEqualTo(DEVICE));
+        List<FrameRecord> others = log.frames("04600003", HOUR, HOUR + 1000, 100);
+        assertThat(others).hasSize(10);
+        for (int i = 0; i < 10; i++) {
+            assertThat(others.get(i).bytes()).isEqualTo(TestFrames.heartbeat(other, i, 0).toBytes());
+        }
     }
 
     @Test
