@@ -317,6 +317,11 @@ public class HeartbeatSummaries extends ServiceSupport {
         forgetSilentDevices(System.currentTimeMillis());
     }
 
+    /** Device-hours in memory waiting for the next flush. */
+    public int pendingHours() {
+        return pendingHours.get();
+    }
+
     /** What accumulated since the last flush is written on the way out (the context stops this before Redis). */
     @Override
     protected void doStop() {

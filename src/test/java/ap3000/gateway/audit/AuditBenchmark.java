@@ -197,6 +197,15 @@ public final class AuditBenchmark {
                 + "frames/s over %d rounds); runs of one mode spread over %.1f %% (off) and %.1f %% (on)%n",
                 (meanOff - meanOn) / meanOff * 100, meanOn, meanOff, rounds, spread(off) / meanOff * 100,
                 spread(on) / meanOn * 100);
+        // each on run against the off run just before it: the machine's drift between rounds cancels out
+        double[] paired = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            paired[round] = (off[round] - on[round]) / off[round] * 100;
+        }
+        java.util.Arrays.sort(paired);
+        System.out.printf(Locale.ROOT, "paired by round (on vs the off run before it): median %.2f %%, from %.2f to "
+                + "%.2f %%%n", rounds % 2 == 1 ? paired[rounds / 2] : (paired[rounds / 2 - 1] + paired[rounds / 2]) / 2,
+                paired[0], paired[rounds - 1]);
         deviceCpuMicrosPerFrame = java.util.Arrays.stream(offCpuPerFrame).average().orElseThrow();
         System.out.printf(Locale.ROOT, "CPU per frame of the device path with the audit off (gateway JVM with the load "
                 + "generator, and redis-server): %.1f us%n", deviceCpuMicrosPerFrame);
@@ -261,6 +270,18 @@ public final class AuditBenchmark {
                     store.writtenEvents() / (double) seconds, redisCpu, jvmCpu);
             if (queuedAtEnd > 0) {
                 System.out.printf(Locale.ROOT, "           (%d batches still queued for the journal at the end)%n", queuedAtEnd);
+            }
+            if (audit) {
+                // keeping up: what the audit had not written when the load stopped
+                ap3000.gateway.ops.GatewayMetrics metrics = gateway.bean("gatewayMetrics",
+                        ap3000.gateway.ops.GatewayMetrics.class);
+                metrics.refresh();
+                System.out.printf(Locale.ROOT, "           audit at the end: key events %d ms behind the journal, "
+                                + "%,d frames waiting for the frame log's next flush (every %s), %,d device-hours of "
+                                + "heartbeat summaries for theirs%n", metrics.auditLagMillis(),
+                        gateway.bean("frameLog", FrameLog.class).buffered(),
+                        gateway.context().resolvePropertyPlaceholders("{{audit.frames.flush-interval}}"),
+                        gateway.bean("heartbeatSummaries", HeartbeatSummaries.class).pendingHours());
             }
             lastCpuMicrosPerFrame = (redisCpu + jvmCpu) / 100 * 1e6 / framesPerSecond;
             return framesPerSecond;
