@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.apache.camel.util.TimeUtils;
 
 /**
- * The alert rules of {@code alerts.*} (README "Operations"). A rule whose threshold is left empty is off.
+ * The alert rules of {@code alerts.*} (docs/operations.md, "Alerts"). A rule whose threshold is left empty is off.
  *
  * @param deadLetters        fires when more webhook dead letters are kept than this
  * @param failureRatePercent fires when at least this share of an endpoint's HTTP attempts failed over

@@ -19,7 +19,7 @@ import ap3000.gateway.protocol.FrameCounts;
 import ap3000.gateway.protocol.ProtocolErrors;
 
 /**
- * The gateway's own meters on the registry served at {@code /observe/metrics} (README "Operations" lists them). The
+ * The gateway's own meters on the registry served at {@code /observe/metrics} (docs/operations.md lists them). The
  * device path keeps plain counters ({@link FrameCounts}, {@link ProtocolErrors}, the journal's and the downlink's
  * counts); this class shows them as Micrometer meters. Series whose tags are only known once seen (a command code, an
  * event type, a downlink result) are added by {@link #refresh()}, which the {@code ops-monitor} route calls; it also

@@ -53,7 +53,7 @@ import ap3000.gateway.protocol.DnyFrame;
  *
  * <p>The traffic stays on loopback, and {@link #run} stops after the given time. {@link ScaleBenchmark} and the fault
  * tests drive it; {@code mvn -B -q test-compile exec:java@simulator -Dsim.devices=1000 -Dsim.seconds=60} runs it
- * alone against a running gateway (README "Device simulator" lists every setting).
+ * alone against a running gateway (docs/development.md, "Device simulator", lists every setting).
  */
 public final class DeviceSimulator implements AutoCloseable {
 
@@ -63,7 +63,7 @@ public final class DeviceSimulator implements AutoCloseable {
                            double sessionsPerSecond, Duration sessionLength, Duration powerEvery,
                            Duration settlementRetry, int sourceAddresses, int connectPerSecond, boolean closedLoop) {
 
-        /** From {@code -Dsim.*} system properties, with the defaults in the README. */
+        /** From {@code -Dsim.*} system properties, with the defaults in docs/development.md. */
         public static Settings fromSystemProperties() {
             return new Settings(System.getProperty("sim.host", "127.0.0.1"), Integer.getInteger("sim.tcpPort", 7054),
                     Integer.getInteger("sim.httpPort", 7055), System.getProperty("sim.apiKey", ""),
