@@ -85,9 +85,10 @@ class KillNineChaosTest {
                     lost.size(), duplicated.size(), counts.settlementRetransmits.sum(), counts.reconnects.sum());
 
             assertThat(counts.startedOrders).hasSizeGreaterThan(50);
-            // every connection was dropped by each of the three kills and came back; a reconnect that reached the
-            // dying or still-starting gateway and was dropped again counts once more, so "at least"
-            assertThat(counts.reconnects.sum()).isGreaterThanOrEqualTo(3L * connections);
+            // the kills dropped the devices' connections and they came back. Not "three times each": a connection
+            // whose reconnect was still pending when the next kill came (a slow start on a busy machine) sees that
+            // kill as one more refused connect, not as a drop; so at least once each, and more than once overall
+            assertThat(counts.reconnects.sum()).isGreaterThanOrEqualTo(connections + 1L);
             assertThat(counts.settledOrders).isEqualTo(counts.startedOrders);
             assertThat(lost).as("settlements lost").isEmpty();
             assertThat(duplicated).as("settlements recorded twice").isEmpty();
