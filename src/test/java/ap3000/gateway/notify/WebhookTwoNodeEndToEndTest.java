@@ -23,7 +23,7 @@ import ap3000.gateway.notify.WebhookReceiver.Request;
 import redis.embedded.RedisServer;
 
 /** Two gateway nodes on one Redis deliver from one outbox, and a device a dead worker held is taken over. */
-class WebhookTwoNodeTest {
+class WebhookTwoNodeEndToEndTest {
 
     @Test
     void should_share_the_outbox_and_take_over_a_device_left_leased() throws Exception {

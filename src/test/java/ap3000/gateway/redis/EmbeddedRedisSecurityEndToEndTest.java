@@ -40,7 +40,7 @@ import redis.embedded.core.ExecutableProvider;
  * The embedded redis-server against another user of the same host: no access without the password kept in the
  * data directory, no admin commands with it, nothing readable by others, and the password never shown.
  */
-class EmbeddedRedisSecurityTest {
+class EmbeddedRedisSecurityEndToEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 

@@ -24,7 +24,7 @@ import ap3000.gateway.protocol.ServerCommands;
  * data directory shuts that orphan down cleanly and finds every event the first one accepted. A gateway stopped
  * with SIGTERM writes everything it answered before it stops its Redis.
  */
-class KillNineRecoveryTest {
+class KillNineRecoveryEndToEndTest {
 
     @Test
     void should_keep_every_accepted_event_across_a_kill_minus_nine() throws Exception {

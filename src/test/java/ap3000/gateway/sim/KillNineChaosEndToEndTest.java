@@ -26,7 +26,7 @@ import ap3000.gateway.event.DeviceEvent;
  * again, as firmware does. Afterwards: every session a device started ended in exactly one settlement in the journal,
  * none lost, none duplicated, and each has one session record in the audit.
  */
-class KillNineChaosTest {
+class KillNineChaosEndToEndTest {
 
     @Test
     void should_lose_and_duplicate_no_settlement_across_three_kill_minus_nine() throws Exception {

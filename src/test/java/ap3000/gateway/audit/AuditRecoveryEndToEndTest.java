@@ -25,7 +25,7 @@ import redis.clients.jedis.RedisClient;
 import redis.embedded.RedisServer;
 
 /** What happens to audit batches when things go wrong: nothing is lost and nothing is written twice. */
-class AuditRecoveryTest {
+class AuditRecoveryEndToEndTest {
 
     private RedisServer redis;
     private RedisClient client;

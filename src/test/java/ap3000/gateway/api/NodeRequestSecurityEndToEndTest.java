@@ -30,7 +30,7 @@ import redis.embedded.RedisServer;
  * What anyone who can publish to the shared Redis gets from a node's request channel: nothing. Messages come from a
  * plain Redis client; the serving node is the real gateway with a device on a real socket.
  */
-class NodeRequestSecurityTest {
+class NodeRequestSecurityEndToEndTest {
 
     private static final String KEY = "node-security-key";
     private static final String SECRET = "the-cluster-secret-of-at-least-32-characters";

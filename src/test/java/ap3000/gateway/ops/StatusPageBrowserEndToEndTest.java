@@ -39,7 +39,7 @@ import ap3000.gateway.notify.WebhookReceiver;
  * with a real device and a real webhook receiver: it shows live figures, a dead letter whose Replay button
  * delivers it, the alert that dead letter caused, and a device's ports and audit timeline; one screenshot check.
  */
-class StatusPageBrowserTest {
+class StatusPageBrowserEndToEndTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");

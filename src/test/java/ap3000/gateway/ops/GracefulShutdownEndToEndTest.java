@@ -28,7 +28,7 @@ import ap3000.gateway.notify.WebhookReceiver;
  * every frame it answered is in the journal and the audit, and the events it had not delivered are delivered after
  * the restart (they stayed in the outbox).
  */
-class GracefulShutdownTest {
+class GracefulShutdownEndToEndTest {
 
     private static final int SHUTDOWN_TIMEOUT_SECONDS = 6;
 

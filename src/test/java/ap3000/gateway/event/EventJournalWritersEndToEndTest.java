@@ -21,7 +21,7 @@ import ap3000.gateway.RunningGateway;
  * they were accepted, and a batch with the events of several devices (a connection closing) is split between the
  * writers and still answered only once all of it is written.
  */
-class EventJournalWritersTest {
+class EventJournalWritersEndToEndTest {
 
     private static final int DEVICES = 12;
     private static final int EVENTS_PER_DEVICE = 300;

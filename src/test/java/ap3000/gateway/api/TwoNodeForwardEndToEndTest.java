@@ -21,7 +21,7 @@ import ap3000.gateway.protocol.DnyFrame;
 import redis.embedded.RedisServer;
 
 /** Two gateway nodes share one Redis; a command for a device connected to the other node is forwarded there. */
-class TwoNodeForwardTest {
+class TwoNodeForwardEndToEndTest {
 
     private static final String KEY = "two-node-key";
     private static final String CLUSTER_SECRET = "two-node-cluster-secret-of-32-characters-or-more";
