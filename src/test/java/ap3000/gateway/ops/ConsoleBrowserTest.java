@@ -19,6 +19,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
@@ -99,7 +100,13 @@ class ConsoleBrowserTest {
         browser = HeadlessChromium.start(1280, 1100);
         String console = "http://127.0.0.1:" + gateway.httpPort() + "/console";
         browser.get(console);
+        // without the key the search says what it needs; with it, an unknown order is named as not found
+        browser.findElement(By.id("search-input")).sendKeys(ORDER, Keys.ENTER);
+        waitFor(() -> text("search-result").contains("needs a key"));
         browser.findElement(By.id("api-key")).sendKeys(KEY, Keys.ENTER);
+        browser.findElement(By.id("search-input")).sendKeys("NO_SUCH_ORDER", Keys.ENTER);
+        waitFor(() -> text("search-result").contains("No order and no device 'NO_SUCH_ORDER'"));
+        browser.findElement(By.id("search-input")).clear();
         browser.findElement(By.id("search-input")).sendKeys(ORDER, Keys.ENTER);
 
         // the session: the API's events in the API's order, one curve point per sample, the deliveries per event
@@ -165,6 +172,13 @@ class ConsoleBrowserTest {
         browser.get(console + "#/session/" + ORDER);
         waitFor(() -> rows("#session-timeline tr.event").size() == events.size());
         assertThat(browser.getCurrentUrl()).doesNotContain(KEY);
+
+        // on a phone the page fits the screen's width (wide tables scroll inside their own box)
+        browser.manage().window().setSize(new Dimension(390, 844));
+        waitFor(() -> ((Number) script("return window.innerWidth")).intValue() <= 400);
+        assertThat(((Number) script("return document.documentElement.scrollWidth")).intValue())
+                .isLessThanOrEqualTo(((Number) script("return window.innerWidth")).intValue());
+        screenshot("console-session-phone.png");
     }
 
     /** Start over the API, the ack, a port change, power samples, a stop, its ack, the settlement, the port idle. */
@@ -205,12 +219,16 @@ class ConsoleBrowserTest {
 
     /** The page as a person sees it, kept in target/; the header drawn in its colour proves the CSS was served. */
     private void screenshot(String name) throws Exception {
-        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+        script("window.scrollTo(0, 0)");
         byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
         Files.createDirectories(Path.of("target"));
         Files.write(Path.of("target", name), png);
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(image.getRGB(5, 5) & 0xFFFFFF).isEqualTo(0x24292f);
+    }
+
+    private Object script(String javascript) {
+        return ((JavascriptExecutor) browser).executeScript(javascript);
     }
 
     private List<WebElement> rows(String css) {
