@@ -126,6 +126,11 @@
     }
   }
   window.addEventListener("hashchange", () => render(true));
+  // the skip link moves the focus without touching the address, which the router owns
+  document.querySelector(".skip").addEventListener("click", event => {
+    event.preventDefault();
+    view.focus();
+  });
 
   // ---- search ----------------------------------------------------------------------------------------------------
 
@@ -346,7 +351,12 @@
       }
       return parts;
     }));
-    return [svg, h("p", { class: "legend" }, "Blue: heartbeats in the hour. Below: the longest gap between two"
+    const asTable = h("details", {}, h("summary", {}, "The hours as a table"),
+      table(["hour", "heartbeats#", "longest gap s#", "gap started"], hours.slice().reverse().map(x => h("tr", {},
+        h("td", { class: "when" }, when(x.hourStart)), h("td", { class: "num" }, x.count),
+        h("td", { class: "num" }, x.longestGapSeconds ?? "–"),
+        h("td", { class: "when" }, x.longestGapStarted ? when(x.longestGapStarted) : ""))), "no hours"));
+    return [svg, asTable, h("p", { class: "legend" }, "Blue: heartbeats in the hour. Below: the longest gap between two"
       + " heartbeats in the hour" + (typical !== null ? "; red where it is more than twice the usual (" + typical + " s)"
       : "") + ". A shaded hour had no heartbeat at all.")];
   }
@@ -403,8 +413,17 @@
       h("p", { class: "legend" }, x.events.length + " events of the order; port changes of port " + x.port
         + " shaded. Webhooks: per endpoint the attempts, the last answer, and a dead letter's Replay button."));
 
-    deliveries.forEach((cell, eventId) => showDeliveries(cell, eventId, letters));
+    inTurns([...deliveries].map(([eventId, cell]) => () => showDeliveries(cell, eventId, letters)), 4);
     return [h("h2", {}, "Session " + order), summary$, curve$, timeline$];
+  }
+
+  /** Runs the tasks at most n at a time: a long session has hundreds of events, each with its attempt log. */
+  function inTurns(tasks, n) {
+    const queue = tasks.slice();
+    const worker = async () => {
+      while (queue.length) await queue.shift()();
+    };
+    return Promise.all(Array.from({ length: Math.min(n, queue.length) }, worker));
   }
 
   function label(e) {

@@ -136,7 +136,7 @@ class ConsoleBrowserTest {
 
         // the receiver is back: Replay delivers the dead letter with its event_id, and the page says so
         receiver.answer(request -> WebhookReceiver.Answer.status(200));
-        settlement.findElement(By.cssSelector("button.replay")).click();
+        settlement.findElement(By.cssSelector("button.replay")).sendKeys(Keys.ENTER); // a real button: the keyboard works
         await().atMost(WAIT).until(() -> receiver.accepted().stream().anyMatch(r -> "settlement".equals(r.eventType())));
         String settlementId = (String) events.get(events.size() - 1).get("event_id");
         assertThat(receiver.accepted()).filteredOn(r -> "settlement".equals(r.eventType()))
@@ -147,7 +147,7 @@ class ConsoleBrowserTest {
         assertThat(deadLetters()).isZero();
 
         // the device link: online now, its connection, its sessions and heartbeats
-        browser.findElement(By.cssSelector("main .device-link")).click();
+        browser.findElement(By.cssSelector("main .device-link")).sendKeys(Keys.ENTER);
         waitFor(() -> browser.getCurrentUrl().endsWith("#/device/04A228CD") && !rows("#device-ports").isEmpty());
         assertThat(text("main")).contains("online").contains(TestFrames.ICCID).contains("127.0.0.1");
         assertThat(text("device-sessions")).contains(ORDER).contains("settled");
