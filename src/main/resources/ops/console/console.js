@@ -11,6 +11,8 @@
   const errorBox = document.getElementById("error");
   const SVG = "http://www.w3.org/2000/svg";
   const HOUR = 3600;
+  /** Events read per request: the API answers a range oldest first, at most 1000. */
+  const EVENTS_PAGE = 1000;
 
   // ---- DOM helpers ---------------------------------------------------------------------------------------------
 
@@ -255,7 +257,7 @@
     const holder = h("div", { class: "tall" });
     const load = async (f, t, ty) => {
       holder.replaceChildren(h("p", { class: "muted" }, "Loading…"));
-      const found = await ConsoleApi.deviceEvents(id, { from: f, to: t, type: ty || null, limit: 1000 });
+      const found = await ConsoleApi.deviceEvents(id, { from: f, to: t, type: ty || null, limit: EVENTS_PAGE });
       const events = found ? found.events.slice().reverse() : [];
       holder.replaceChildren(table(["time", "event", "port#", "dir", "details", ""], events.map(e => {
         const order = e.data.order_id || e.data.order_number;
@@ -264,7 +266,12 @@
           h("td", {}, e.direction || ""), h("td", {}, order ? [sessionLink(order), " "] : "", summary(e)),
           h("td", {}, h("a", { href: framesHref(id, e.time - 30, e.time + 30), class: "frames-link" }, "frames")));
       }), "no events in this range", { id: "device-events" }),
-      h("p", { class: "legend" }, events.length + " events" + (events.length === 1000 ? " (the first 1000 of the range)" : "")));
+      h("p", { class: "legend" }, events.length + " events, newest first", events.length < EVENTS_PAGE ? "" : [
+        ". The range holds more: these are its oldest " + EVENTS_PAGE + ". ",
+        h("button", { type: "button", id: "events-later", onclick: () => {
+          fromInput$.value = toInput(events[0].time);
+          form.requestSubmit();
+        } }, "Show later events")]));
     };
     const form = h("form", { class: "filters", onsubmit: async event => {
       event.preventDefault();

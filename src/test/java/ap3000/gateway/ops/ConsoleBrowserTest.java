@@ -26,6 +26,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import ap3000.gateway.Http;
@@ -96,6 +97,7 @@ class ConsoleBrowserTest {
                 && list(s, "events").size() == 6 + POWER_DECI_WATTS.length);
         await().atMost(WAIT).until(() -> deadLetters() == 1);
         assertThat(Http.text(gateway.httpPort(), "/console/application.properties").status()).isEqualTo(404);
+        assertThat(Http.text(gateway.httpPort(), "/console/").body()).contains("AP3000 support console");
 
         browser = HeadlessChromium.start(1280, 1100);
         String console = "http://127.0.0.1:" + gateway.httpPort() + "/console";
@@ -155,6 +157,12 @@ class ConsoleBrowserTest {
         assertThat(rows("svg.heartbeat-chart rect.bar.count")).isNotEmpty();
         waitFor(() -> !rows("#device-events tr.event").isEmpty());
         screenshot("console-device.png");
+        // the key events filtered by type; the filter goes into the address, so the view can be linked
+        new Select(browser.findElement(By.id("event-type"))).selectByValue("settlement");
+        browser.findElement(By.id("event-filter")).click();
+        waitFor(() -> browser.getCurrentUrl().contains("type=settlement") && rows("#device-events tr.event").size() == 1);
+        assertThat(rows("#device-events tr.event").get(0).getAttribute("data-event-type")).isEqualTo("settlement");
+        assertThat(text("device-events")).contains(ORDER);
 
         // the frames of the last hour: both directions, hex beside the decoded fields
         browser.findElement(By.id("device-frames-link")).click();
