@@ -65,6 +65,7 @@ import ap3000.gateway.notify.WebhookWorkers;
 import ap3000.gateway.ops.AlertRules;
 import ap3000.gateway.ops.Alerts;
 import ap3000.gateway.ops.AuditLagHealthCheck;
+import ap3000.gateway.ops.ConsoleAssets;
 import ap3000.gateway.ops.DeviceListenerHealthCheck;
 import ap3000.gateway.ops.GatewayMetrics;
 import ap3000.gateway.ops.RedisHealthCheck;
@@ -215,6 +216,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Boolean.parseBoolean(required(properties, "audit.enabled"))));
         registry.bind("webhookCircuitsHealthCheck", new WebhookCircuitsHealthCheck(endpoints, workers));
         registry.bind("statusPage", new StatusPage());
+        registry.bind("consoleAssets", new ConsoleAssets());
         registry.bind("opsApi", new OpsApi(nodeId, clock, devices, journal, gatewayMetrics, alerts));
 
         registry.bind("apiSupport", new ApiSupport());

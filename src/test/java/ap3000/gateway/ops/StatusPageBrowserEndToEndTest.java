@@ -5,12 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
@@ -24,8 +22,6 @@ import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import ap3000.gateway.Http;
@@ -41,8 +37,6 @@ import ap3000.gateway.notify.WebhookReceiver;
  */
 class StatusPageBrowserEndToEndTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final String KEY = "status-page-key";
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final int DEVICE = 0x04930001;
@@ -90,7 +84,7 @@ class StatusPageBrowserEndToEndTest {
         await().atMost(WAIT).until(() -> deadLetters() == 1);
         receiver.answer(request -> WebhookReceiver.Answer.status(200));
 
-        browser = chromium();
+        browser = HeadlessChromium.start(1280, 1000);
         browser.get("http://127.0.0.1:" + gateway.httpPort() + "/");
         // without the key the page says what it needs
         waitFor(() -> browser.findElement(By.id("error")).getText().contains("API key"));
@@ -153,19 +147,5 @@ class StatusPageBrowserEndToEndTest {
     private long deadLetters() throws Exception {
         return ((Number) Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters", KEY).data().get("total"))
                 .longValue();
-    }
-
-    private static WebDriver chromium() {
-        assertThat(CHROMIUM).as("Debian's chromium (apt-get install chromium chromium-driver)").exists();
-        assertThat(CHROMEDRIVER).as("Debian's chromedriver (apt-get install chromium-driver)").exists();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        // flags for a closed network and a root user; a fresh profile every run
-        options.addArguments(List.of("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,1000", "--force-device-scale-factor=1"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
     }
 }
