@@ -43,7 +43,7 @@ import ap3000.gateway.protocol.DnyFrame;
  * the API, leads to the device and its raw frames, and replays the dead letter until it is delivered. The
  * screenshots of docs/console.md are taken here (target/console-*.png).
  */
-class ConsoleBrowserTest {
+class ConsoleBrowserEndToEndTest {
 
     private static final String KEY = "console-key";
     private static final Duration WAIT = Duration.ofSeconds(30);
