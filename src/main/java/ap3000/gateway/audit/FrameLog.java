@@ -8,7 +8,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -211,52 +210,62 @@ public class FrameLog extends ServiceSupport implements FrameTap {
         return true;
     }
 
-    /** One hour of one device in a flush: its records, in an array of their exact size. */
+    /** One hour of one device in a flush: where its records are in the chunks, then the records themselves. */
     private static final class HourOfDevice {
         final int physicalId;
         final long hourStart;
-        byte[] records;
+        /** Chunk index (high 32 bits) and position (low) of each of its records, in the order they came. */
+        long[] refs = new long[8];
+        int count;
         int size;
+        byte[] records;
 
         HourOfDevice(int physicalId, long hourStart) {
             this.physicalId = physicalId;
             this.hourStart = hourStart;
         }
+
+        void add(int chunk, int pos, int recordSize) {
+            if (count == refs.length) {
+                refs = Arrays.copyOf(refs, count * 2);
+            }
+            refs[count++] = (long) chunk << 32 | pos;
+            size += recordSize;
+        }
     }
 
     /**
-     * The records of the chunks grouped by device and hour: a first pass sizes each group, a second copies the
-     * records into arrays of that size.
+     * The records of the chunks grouped by device and hour, each group in an array of its exact size: one pass finds
+     * and sizes the groups, then each group's records are copied in order.
      */
     private static Map<Long, HourOfDevice> byHour(List<Taken> taken) {
         Map<Long, HourOfDevice> hours = new LinkedHashMap<>();
-        Map<Long, Integer> added = new HashMap<>();
-        for (Taken t : taken) {
-            for (int pos = 0; pos < t.size(); ) {
-                int physicalId = readInt(t.bytes(), pos);
-                long millis = readLong(t.bytes(), pos + 4);
-                int length = (t.bytes()[pos + 13] & 0xFF) << 8 | (t.bytes()[pos + 14] & 0xFF);
-                long hourStart = FrameRecord.hourStart(millis);
-                long group = ((long) physicalId << 32) | (hourStart / FrameRecord.HOUR_MILLIS);
-                hours.computeIfAbsent(group, g -> new HourOfDevice(physicalId, hourStart));
-                added.merge(group, FrameRecord.HEADER_SIZE + length, Integer::sum);
-                pos += Chunk.RECORD_HEADER + length;
+        for (int t = 0; t < taken.size(); t++) {
+            byte[] b = taken.get(t).bytes();
+            for (int pos = 0; pos < taken.get(t).size(); pos += Chunk.RECORD_HEADER + length(b, pos)) {
+                int physicalId = readInt(b, pos);
+                long hourStart = FrameRecord.hourStart(readLong(b, pos + 4));
+                hours.computeIfAbsent(((long) physicalId << 32) | (hourStart / FrameRecord.HOUR_MILLIS),
+                        g -> new HourOfDevice(physicalId, hourStart))
+                        .add(t, pos, FrameRecord.HEADER_SIZE + length(b, pos));
             }
         }
-        added.forEach((group, bytes) -> hours.get(group).records = new byte[bytes]);
-        for (Taken t : taken) {
-            for (int pos = 0; pos < t.size(); ) {
-                int physicalId = readInt(t.bytes(), pos);
-                long millis = readLong(t.bytes(), pos + 4);
-                int length = (t.bytes()[pos + 13] & 0xFF) << 8 | (t.bytes()[pos + 14] & 0xFF);
-                long hourStart = FrameRecord.hourStart(millis);
-                HourOfDevice hour = hours.get(((long) physicalId << 32) | (hourStart / FrameRecord.HOUR_MILLIS));
-                hour.size = FrameRecord.write(hour.records, hour.size, millis - hourStart, t.bytes()[pos + 12] != 0,
-                        t.bytes(), pos + Chunk.RECORD_HEADER, length);
-                pos += Chunk.RECORD_HEADER + length;
+        for (HourOfDevice hour : hours.values()) {
+            hour.records = new byte[hour.size];
+            int at = 0;
+            for (int i = 0; i < hour.count; i++) {
+                byte[] b = taken.get((int) (hour.refs[i] >>> 32)).bytes();
+                int pos = (int) hour.refs[i];
+                at = FrameRecord.write(hour.records, at, readLong(b, pos + 4) - hour.hourStart, b[pos + 12] != 0, b,
+                        pos + Chunk.RECORD_HEADER, length(b, pos));
             }
         }
         return hours;
+    }
+
+    /** The frame length of the chunk record at {@code pos}. */
+    private static int length(byte[] b, int pos) {
+        return (b[pos + 13] & 0xFF) << 8 | (b[pos + 14] & 0xFF);
     }
 
     private void write(Map<Long, HourOfDevice> hours) {
