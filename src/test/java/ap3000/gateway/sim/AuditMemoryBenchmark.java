@@ -84,9 +84,10 @@ public final class AuditMemoryBenchmark {
         System.out.printf(Locale.ROOT, "%n--- audit %s ---%n", audit ? "on" : "off");
         try (ScaleBenchmark.Gateway g = ScaleBenchmark.Gateway.start(Map.of("AUDIT_ENABLED", Boolean.toString(audit)),
                 List.of())) {
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort,
-                    RunningGateway.API_KEY, devices, 0x05300000, 0.1, 2, Duration.ofSeconds(20), Duration.ofSeconds(30),
-                    1.0, SESSION_IN_RUN, SAMPLE_EVERY_IN_RUN, Duration.ofSeconds(30), 1, 2000, false);
+            DeviceSimulator.Settings settings = DeviceSimulator.Settings.builder(g.tcpPort, g.httpPort,
+                    RunningGateway.API_KEY).devices(devices, 0x05300000).heartbeat(Duration.ofSeconds(20))
+                    .sessions(1.0, SESSION_IN_RUN, SAMPLE_EVERY_IN_RUN).settlementRetry(Duration.ofSeconds(30))
+                    .build();
             try (DeviceSimulator simulator = new DeviceSimulator(settings); RedisClient redis = g.redis()) {
                 simulator.start();
                 simulator.driveSessions(warmup);

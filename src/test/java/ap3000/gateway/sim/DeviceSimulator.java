@@ -63,21 +63,30 @@ public final class DeviceSimulator implements AutoCloseable {
                            double sessionsPerSecond, Duration sessionLength, Duration powerEvery,
                            Duration settlementRetry, int sourceAddresses, int connectPerSecond, boolean closedLoop) {
 
+        /** The gateway to drive, and the defaults of docs/development.md for everything else. */
+        public static Builder builder(int tcpPort, int httpPort, String apiKey) {
+            return new Builder(tcpPort, httpPort, apiKey);
+        }
+
         /** From {@code -Dsim.*} system properties, with the defaults in docs/development.md. */
         public static Settings fromSystemProperties() {
-            return new Settings(System.getProperty("sim.host", "127.0.0.1"), Integer.getInteger("sim.tcpPort", 7054),
-                    Integer.getInteger("sim.httpPort", 7055), System.getProperty("sim.apiKey", ""),
-                    Integer.getInteger("sim.devices", 100), Integer.decode(System.getProperty("sim.firstId", "0x05000000")),
-                    Double.parseDouble(System.getProperty("sim.hostShare", "0.1")),
-                    Integer.getInteger("sim.slavesPerHost", 2),
-                    Duration.ofMillis(Long.getLong("sim.heartbeatMs", 30_000)),
-                    Duration.ofMillis(Long.getLong("sim.linkMs", 30_000)),
-                    Double.parseDouble(System.getProperty("sim.sessionsPerSecond", "0")),
-                    Duration.ofMillis(Long.getLong("sim.sessionMs", 20_000)),
-                    Duration.ofMillis(Long.getLong("sim.powerMs", 5_000)),
-                    Duration.ofMillis(Long.getLong("sim.settlementRetryMs", 10_000)),
-                    Integer.getInteger("sim.sourceAddresses", 1), Integer.getInteger("sim.connectPerSecond", 2000),
-                    Boolean.getBoolean("sim.closedLoop"));
+            return builder(Integer.getInteger("sim.tcpPort", 7054), Integer.getInteger("sim.httpPort", 7055),
+                    System.getProperty("sim.apiKey", ""))
+                    .host(System.getProperty("sim.host", "127.0.0.1"))
+                    .devices(Integer.getInteger("sim.devices", 100),
+                            Integer.decode(System.getProperty("sim.firstId", "0x05000000")))
+                    .hosts(Double.parseDouble(System.getProperty("sim.hostShare", "0.1")),
+                            Integer.getInteger("sim.slavesPerHost", 2))
+                    .heartbeat(Duration.ofMillis(Long.getLong("sim.heartbeatMs", 30_000)))
+                    .link(Duration.ofMillis(Long.getLong("sim.linkMs", 30_000)))
+                    .sessions(Double.parseDouble(System.getProperty("sim.sessionsPerSecond", "0")),
+                            Duration.ofMillis(Long.getLong("sim.sessionMs", 20_000)),
+                            Duration.ofMillis(Long.getLong("sim.powerMs", 5_000)))
+                    .settlementRetry(Duration.ofMillis(Long.getLong("sim.settlementRetryMs", 10_000)))
+                    .sourceAddresses(Integer.getInteger("sim.sourceAddresses", 1))
+                    .connectPerSecond(Integer.getInteger("sim.connectPerSecond", 2000))
+                    .closedLoop(Boolean.getBoolean("sim.closedLoop"))
+                    .build();
         }
 
         /** The same settings as {@code -Dsim.*} options, for a simulator process of its own. */
@@ -96,6 +105,99 @@ public final class DeviceSimulator implements AutoCloseable {
             return new Settings(host, tcpPort, httpPort, apiKey, count, firstId, hostShare, slavesPerHost, heartbeat,
                     link, sessionsPerSecond, sessionLength, powerEvery, settlementRetry, sourceAddresses,
                     connectPerSecond, closedLoop);
+        }
+
+        /** Settings by name, each starting from the documented default. */
+        public static final class Builder {
+            private final int tcpPort;
+            private final int httpPort;
+            private final String apiKey;
+            private String host = "127.0.0.1";
+            private int devices = 100;
+            private int firstPhysicalId = 0x05000000;
+            private double hostShare = 0.1;
+            private int slavesPerHost = 2;
+            private Duration heartbeat = Duration.ofSeconds(30);
+            private Duration link = Duration.ofSeconds(30);
+            private double sessionsPerSecond;
+            private Duration sessionLength = Duration.ofSeconds(20);
+            private Duration powerEvery = Duration.ofSeconds(5);
+            private Duration settlementRetry = Duration.ofSeconds(10);
+            private int sourceAddresses = 1;
+            private int connectPerSecond = 2000;
+            private boolean closedLoop;
+
+            private Builder(int tcpPort, int httpPort, String apiKey) {
+                this.tcpPort = tcpPort;
+                this.httpPort = httpPort;
+                this.apiKey = apiKey;
+            }
+
+            public Builder host(String value) {
+                host = value;
+                return this;
+            }
+
+            /** How many devices, and the physical ID of the first (the others follow). */
+            public Builder devices(int count, int firstId) {
+                devices = count;
+                firstPhysicalId = firstId;
+                return this;
+            }
+
+            /** The share of connections that carry a host and its slaves, and how many slaves each. */
+            public Builder hosts(double share, int slaves) {
+                hostShare = share;
+                slavesPerHost = slaves;
+                return this;
+            }
+
+            public Builder heartbeat(Duration every) {
+                heartbeat = every;
+                return this;
+            }
+
+            /** A {@code link} after this long without a frame. */
+            public Builder link(Duration after) {
+                link = after;
+                return this;
+            }
+
+            /** Charging sessions started through the API per second, their length and their 0x06 period. */
+            public Builder sessions(double perSecond, Duration length, Duration powerSampleEvery) {
+                sessionsPerSecond = perSecond;
+                sessionLength = length;
+                powerEvery = powerSampleEvery;
+                return this;
+            }
+
+            public Builder settlementRetry(Duration every) {
+                settlementRetry = every;
+                return this;
+            }
+
+            /** Connections spread over 127.0.0.1 ... 127.0.0.n. */
+            public Builder sourceAddresses(int count) {
+                sourceAddresses = count;
+                return this;
+            }
+
+            public Builder connectPerSecond(int rate) {
+                connectPerSecond = rate;
+                return this;
+            }
+
+            /** Each device sends its next heartbeat as soon as the last is answered. */
+            public Builder closedLoop(boolean value) {
+                closedLoop = value;
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(host, tcpPort, httpPort, apiKey, devices, firstPhysicalId, hostShare,
+                        slavesPerHost, heartbeat, link, sessionsPerSecond, sessionLength, powerEvery, settlementRetry,
+                        sourceAddresses, connectPerSecond, closedLoop);
+            }
         }
     }
 

@@ -68,9 +68,10 @@ public final class FaultBenchmark {
     }
 
     private static DeviceSimulator.Settings fleet(ScaleBenchmark.Gateway g, int devices, double sessionsPerSecond) {
-        return new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY, devices, 0x05A00000, 0.1, 2,
-                Duration.ofSeconds(5), Duration.ofSeconds(30), sessionsPerSecond, Duration.ofSeconds(10),
-                Duration.ofSeconds(2), Duration.ofSeconds(3), 1, 1000, false);
+        return DeviceSimulator.Settings.builder(g.tcpPort, g.httpPort, RunningGateway.API_KEY)
+                .devices(devices, 0x05A00000).heartbeat(Duration.ofSeconds(5))
+                .sessions(sessionsPerSecond, Duration.ofSeconds(10), Duration.ofSeconds(2))
+                .settlementRetry(Duration.ofSeconds(3)).connectPerSecond(1000).build();
     }
 
     // ---- the webhook receiver down, then back ----------------------------------------------------------------
@@ -261,9 +262,10 @@ public final class FaultBenchmark {
                 + "300 healthy devices (heartbeat 2 s)%n", connections);
         try (ScaleBenchmark.Gateway g = ScaleBenchmark.Gateway.start(Map.of(), List.of("-Xmx1g"))) {
             long heapBefore = g.heapAfterGc();
-            DeviceSimulator.Settings healthy = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY, 300,
-                    0x05B00000, 0.1, 2, Duration.ofSeconds(2), Duration.ofSeconds(30), 0, Duration.ofSeconds(10),
-                    Duration.ofSeconds(2), Duration.ofSeconds(3), 1, 1000, false);
+            DeviceSimulator.Settings healthy = DeviceSimulator.Settings.builder(g.tcpPort, g.httpPort,
+                    RunningGateway.API_KEY).devices(300, 0x05B00000).heartbeat(Duration.ofSeconds(2))
+                    .sessions(0, Duration.ofSeconds(10), Duration.ofSeconds(2)).settlementRetry(Duration.ofSeconds(3))
+                    .connectPerSecond(1000).build();
             List<Socket> sockets = new ArrayList<>();
             long[] sent = new long[1];
             Thread attacker = new Thread(() -> {

@@ -39,9 +39,10 @@ class KillNineChaosEndToEndTest {
         int connections;
         try {
             GatewayProcess.awaitListening(ports[0], gateway);
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", ports[0], ports[1],
-                    RunningGateway.API_KEY, 100, 0x05E00000, 0.2, 2, Duration.ofSeconds(2), Duration.ofSeconds(10), 8,
-                    Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 1000, false);
+            DeviceSimulator.Settings settings = DeviceSimulator.Settings.builder(ports[0], ports[1],
+                    RunningGateway.API_KEY).devices(100, 0x05E00000).hosts(0.2, 2).heartbeat(Duration.ofSeconds(2))
+                    .link(Duration.ofSeconds(10)).sessions(8, Duration.ofSeconds(2), Duration.ofSeconds(1))
+                    .settlementRetry(Duration.ofSeconds(1)).connectPerSecond(1000).build();
             try (DeviceSimulator simulator = new DeviceSimulator(settings).reconnectAfter(Duration.ofMillis(500))) {
                 simulator.start();
                 Thread sessions = new Thread(() -> {

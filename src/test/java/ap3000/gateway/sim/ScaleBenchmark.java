@@ -126,9 +126,8 @@ public final class ScaleBenchmark {
     }
 
     private static DeviceSimulator.Settings closedLoop(int tcpPort, int httpPort, int devices) {
-        return new DeviceSimulator.Settings("127.0.0.1", tcpPort, httpPort, RunningGateway.API_KEY, devices, 0x05100000, 0, 0,
-                Duration.ofSeconds(30), Duration.ofSeconds(30), 0, Duration.ofSeconds(20), Duration.ofSeconds(5),
-                Duration.ofSeconds(10), 1, 5000, true);
+        return DeviceSimulator.Settings.builder(tcpPort, httpPort, RunningGateway.API_KEY)
+                .devices(devices, 0x05100000).hosts(0, 0).connectPerSecond(5000).closedLoop(true).build();
     }
 
     // ---- rate: an open-loop load through everything --------------------------------------------------------
@@ -145,9 +144,9 @@ public final class ScaleBenchmark {
                 webhooks ? "every event to a local webhook receiver" : "no webhook endpoint");
         try (WebhookReceiver receiver = new WebhookReceiver();
              Gateway g = Gateway.start(rateEnvironment(audit, webhooks, receiver.url()), List.of())) {
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY,
-                    devices, 0x05200000, 0.1, 2, Duration.ofMillis(heartbeatMs), Duration.ofSeconds(30), 0,
-                    Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 1, 2000, false);
+            DeviceSimulator.Settings settings = DeviceSimulator.Settings.builder(g.tcpPort, g.httpPort,
+                    RunningGateway.API_KEY).devices(devices, 0x05200000).heartbeat(Duration.ofMillis(heartbeatMs))
+                    .build();
             // the first 15 s connect and register the fleet: reply latency is taken after them
             System.setProperty("sim.measureAfterSeconds", "15");
             SimulatorRun.Result result = SimulatorRun.run(settings, Duration.ofSeconds(seconds), true);
@@ -198,9 +197,9 @@ public final class ScaleBenchmark {
         try (Gateway g = Gateway.start(Map.of(), List.of("-Xmx2g"))) {
             long heapBefore = g.heapAfterGc();
             long rssBefore = g.rssBytes();
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY,
-                    devices, 0x05300000, 0.1, 2, Duration.ofSeconds(30), Duration.ofSeconds(30), 0,
-                    Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 4, 1000, false);
+            DeviceSimulator.Settings settings = DeviceSimulator.Settings.builder(g.tcpPort, g.httpPort,
+                    RunningGateway.API_KEY).devices(devices, 0x05300000).sourceAddresses(4).connectPerSecond(1000)
+                    .build();
             // the simulator processes connect, hold for the run, and report; meanwhile the gateway is measured. Reply
             // latency is taken once the fleet is connected (the connect burst queues registrations)
             int holdSeconds = Integer.getInteger("holdSeconds", 100);
@@ -275,9 +274,9 @@ public final class ScaleBenchmark {
             List<SimulatorRun.Result> results = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int n = 0; n < nodes; n++) {
                 Gateway g = gateways.get(n);
-                DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", g.tcpPort, g.httpPort, RunningGateway.API_KEY,
-                        perNode, 0x05400000 + n * 0x100000, 0.1, 2, Duration.ofSeconds(30), Duration.ofSeconds(30), 0,
-                        Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(10), 4, 600, false);
+                DeviceSimulator.Settings settings = DeviceSimulator.Settings.builder(g.tcpPort, g.httpPort,
+                        RunningGateway.API_KEY).devices(perNode, 0x05400000 + n * 0x100000).sourceAddresses(4)
+                        .connectPerSecond(600).build();
                 Thread sim = new Thread(() -> {
                     try {
                         results.add(SimulatorRun.inProcesses(settings, Duration.ofSeconds(holdSeconds), processesPerNode));

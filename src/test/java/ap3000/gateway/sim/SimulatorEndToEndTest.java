@@ -29,9 +29,11 @@ class SimulatorEndToEndTest {
              RunningGateway gateway = RunningGateway.start(Map.of("notify.endpoints", "sink",
                      "notify.endpoints.sink.url", receiver.url(), "notify.endpoints.sink.event-types",
                      "charging_start,settlement", "gateway.downlink.min-gap", "50ms"))) {
-            DeviceSimulator.Settings settings = new DeviceSimulator.Settings("127.0.0.1", gateway.tcpPort(),
-                    gateway.httpPort(), RunningGateway.API_KEY, 300, 0x05F00000, 0.2, 2, Duration.ofSeconds(1), Duration.ofSeconds(5), 15,
-                    Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2), 2, 1000, false);
+            DeviceSimulator.Settings settings = DeviceSimulator.Settings.builder(gateway.tcpPort(),
+                    gateway.httpPort(), RunningGateway.API_KEY).devices(300, 0x05F00000).hosts(0.2, 2)
+                    .heartbeat(Duration.ofSeconds(1)).link(Duration.ofSeconds(5))
+                    .sessions(15, Duration.ofSeconds(3), Duration.ofSeconds(1)).settlementRetry(Duration.ofSeconds(2))
+                    .sourceAddresses(2).connectPerSecond(1000).build();
             SimulatorRun.Result result = SimulatorRun.run(settings, Duration.ofSeconds(12), false);
 
             assertThat(result.problems()).isEmpty();
