@@ -168,7 +168,7 @@ public class GatewayConfiguration implements CamelConfiguration {
                 duration(properties, "audit.ttl.events").toSeconds(),
                 Boolean.parseBoolean(required(properties, "audit.enabled")),
                 Integer.parseInt(required(properties, "audit.heartbeats.max-devices")),
-                Integer.parseInt(required(properties, "audit.heartbeats.max-pending-hours")), meters);
+                Integer.parseInt(required(properties, "audit.heartbeats.max-pending-hours")), clock, meters);
         // stopped before Redis: the last accumulated hours are written on the way out
         context.addService(heartbeats, true, true);
         registry.bind("heartbeatSummaries", heartbeats);
@@ -184,7 +184,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
         AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
-                duration(properties, "audit.ttl.sessions"), meters);
+                duration(properties, "audit.ttl.sessions"), clock, meters);
         registry.bind("auditStore", auditStore);
         JournalReader<AuditEntry> auditReader = new JournalReader<>(redis,
                 required(properties, "gateway.events.stream"), "audit", nodeId,

@@ -3,6 +3,7 @@ package ap3000.gateway.audit;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -68,6 +69,7 @@ public class AuditStore {
     private static final Set<String> NOT_FILED = Set.of("charging_power");
 
     private final RedisConnection redis;
+    private final Clock clock;
     private final String prefix;
     private final long eventsTtlSeconds;
     private final long sessionsTtlSeconds;
@@ -77,8 +79,9 @@ public class AuditStore {
     private final AtomicLong maxWriteNanos = new AtomicLong();
 
     public AuditStore(RedisConnection redis, String prefix, Duration eventsTtl, Duration sessionsTtl,
-                      Duration deadLetterTtl, MeterRegistry meters) {
+                      Duration deadLetterTtl, Clock clock, MeterRegistry meters) {
         this.redis = redis;
+        this.clock = clock;
         this.writes = Timer.builder("gateway.audit.write").description("one batch written to the audit store")
                 .publishPercentileHistogram().register(meters);
         this.batchSizes = DistributionSummary.builder("gateway.audit.batch.size").baseUnit("events")
@@ -149,7 +152,7 @@ public class AuditStore {
         try (Pipeline p = redis.client().pipelined()) {
             for (DeviceEvent e : events) {
                 Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("failed_at_ms", System.currentTimeMillis());
+                entry.put("failed_at_ms", clock.millis());
                 entry.put("reason", reason);
                 entry.put("event", e);
                 p.rpush(key, EventJson.writeValue(entry));
@@ -178,7 +181,7 @@ public class AuditStore {
         // one record per event, also should the same event have been packed twice (by another compressor version)
         Set<String> seen = new HashSet<>();
         RedisClient client = redis.client();
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         long from = Math.max(fromMillis, now - (eventsTtlSeconds + 86_400) * 1000);
         long to = Math.min(toMillis, now + 86_400_000L);
         for (LocalDate d = date(from); !d.isAfter(date(to)) && out.size() < limit; d = d.plusDays(1)) {

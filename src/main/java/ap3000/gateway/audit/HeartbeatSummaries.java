@@ -1,6 +1,7 @@
 package ap3000.gateway.audit;
 
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -181,6 +182,7 @@ public class HeartbeatSummaries extends ServiceSupport {
     private final boolean enabled;
     private final int maxDevices;
     private final int maxPendingHours;
+    private final Clock clock;
     private final ConcurrentHashMap<String, Device> devices = new ConcurrentHashMap<>();
     private final AtomicInteger pendingHours = new AtomicInteger();
     private final Counter summarized;
@@ -193,13 +195,14 @@ public class HeartbeatSummaries extends ServiceSupport {
      * @param maxPendingHours device-hours waiting for Redis at most (it may be down); beyond, dropped (and counted)
      */
     public HeartbeatSummaries(RedisConnection redis, String prefix, long ttlSeconds, boolean enabled, int maxDevices,
-                              int maxPendingHours, MeterRegistry meters) {
+                              int maxPendingHours, Clock clock, MeterRegistry meters) {
         this.redis = redis;
         this.prefix = prefix;
         this.ttlSeconds = ttlSeconds;
         this.enabled = enabled;
         this.maxDevices = maxDevices;
         this.maxPendingHours = maxPendingHours;
+        this.clock = clock;
         this.summarized = Counter.builder("gateway.audit.heartbeats.summarized")
                 .description("heartbeats written to the hourly heartbeat summaries").register(meters);
         this.dropped = Counter.builder("gateway.audit.heartbeats.dropped")
@@ -314,7 +317,7 @@ public class HeartbeatSummaries extends ServiceSupport {
             }
         }
         summarized.increment(written);
-        forgetSilentDevices(System.currentTimeMillis());
+        forgetSilentDevices(clock.millis());
     }
 
     /** Device-hours in memory waiting for the next flush. */
@@ -425,7 +428,7 @@ public class HeartbeatSummaries extends ServiceSupport {
      */
     public List<Map<String, Object>> hours(String deviceId, long fromMillis, long toMillis) {
         List<Map<String, Object>> out = new ArrayList<>();
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         long from = Math.max(fromMillis, now - (ttlSeconds + 86_400) * 1000);
         long to = Math.min(toMillis, now + 86_400_000L);
         if (from > to) {

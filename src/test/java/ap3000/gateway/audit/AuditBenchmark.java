@@ -361,7 +361,8 @@ public final class AuditBenchmark {
     private static double drain(RedisConnection connection, int events, int batch, int run) throws Exception {
         // as the gateway wires them (GatewayConfiguration)
         AuditStore store = new AuditStore(connection, "audit:", java.time.Duration.ofHours(168),
-                java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), new SimpleMeterRegistry());
+                java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), java.time.Clock.systemUTC(),
+                new SimpleMeterRegistry());
         String stream = "bench:{events}";
         try (Pipeline p = connection.client().pipelined()) {
             for (int i = 0; i < events; i++) {
