@@ -15,6 +15,8 @@ import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +75,23 @@ public final class ApiGuard implements Handler<RoutingContext>, StartupListener 
      * Puts the guard on the HTTP server; called when the routes are about to start, once the server exists and
      * before any route takes requests.
      */
-    public void install(CamelContext context) {
+    /**
+     * Puts the check on the HTTP server once the server exists and before any route takes requests; the start fails
+     * if it could not be put there ({@link StartupListener}).
+     */
+    public void protect(CamelContext context) throws Exception {
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextRoutesStartingEvent) {
+                    install(context);
+                }
+            }
+        });
+        context.addStartupListener(this);
+    }
+
+    void install(CamelContext context) {
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                 VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
         if (router == null) {

@@ -87,6 +87,17 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
         return List.copyOf(endpoints.values());
     }
 
+    /** Which of these event types some endpoint receives (wire names): decided once, at start. */
+    public Set<String> subscribed(EventType... types) {
+        Set<String> subscribed = new LinkedHashSet<>();
+        for (EventType type : types) {
+            if (endpoints.values().stream().anyMatch(endpoint -> endpoint.subscribes(type.wireName()))) {
+                subscribed.add(type.wireName());
+            }
+        }
+        return subscribed;
+    }
+
     public Optional<WebhookEndpoint> get(String name) {
         return Optional.ofNullable(endpoints.get(name));
     }

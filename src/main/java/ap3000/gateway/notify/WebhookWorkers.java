@@ -15,7 +15,9 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.Route;
 import org.apache.camel.component.http.HttpEndpoint;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.DefaultExchange;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,15 @@ public class WebhookWorkers extends ServiceSupport {
         this.threadsPerEndpoint = threadsPerEndpoint;
         this.pollInterval = pollInterval;
         this.stopWait = stopWait;
+        // the workers stop first, while the delivery routes still run, so that the event in hand is finished
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) throws Exception {
+                if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                    stopWorkers();
+                }
+            }
+        });
     }
 
     /** Something was queued on this node: idle workers look now instead of at their next poll. */
@@ -100,7 +111,8 @@ public class WebhookWorkers extends ServiceSupport {
         running = true;
         for (WebhookEndpoint endpoint : endpoints.all()) {
             for (int i = 0; i < threadsPerEndpoint; i++) {
-                Thread thread = new Thread(() -> work(endpoint.name()), "webhook-" + endpoint.name() + "-" + i);
+                Thread thread = context.getExecutorServiceManager().newThread("webhook-" + endpoint.name() + "-" + i,
+                        () -> work(endpoint.name()));
                 threads.add(thread);
                 thread.start();
             }

@@ -50,7 +50,7 @@ class AuditRecoveryEndToEndTest {
         int device = 0x04600001;
         // a batch that never completes on its own: 1000 events or one hour
         RunningGateway first = RunningGateway.start(Map.of("gateway.redis.url", url, "gateway.node-id", "node-a",
-                "audit.batch-size", "1000", "audit.flush-interval", "1h", "gateway.shutdown-timeout", "1"));
+                "audit.batch-size", "1000", "audit.flush-interval", "1h", "gateway.shutdown-timeout", "1s"));
         try (DeviceSocket socket = new DeviceSocket(first.tcpPort())) {
             socket.send(TestFrames.register(device, 1));
             socket.readFrame();
@@ -145,7 +145,7 @@ class AuditRecoveryEndToEndTest {
     @Test
     void should_acknowledge_and_count_entries_trimmed_before_the_audit_wrote_them() throws Exception {
         RunningGateway first = RunningGateway.start(Map.of("gateway.redis.url", url, "gateway.node-id", "node-a",
-                "audit.batch-size", "1000", "audit.flush-interval", "1h", "gateway.shutdown-timeout", "1"));
+                "audit.batch-size", "1000", "audit.flush-interval", "1h", "gateway.shutdown-timeout", "1s"));
         try (DeviceSocket socket = new DeviceSocket(first.tcpPort())) {
             socket.send(TestFrames.register(0x04600006, 1));
             socket.readFrame();

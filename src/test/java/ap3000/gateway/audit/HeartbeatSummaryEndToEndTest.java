@@ -130,7 +130,7 @@ class HeartbeatSummaryEndToEndTest {
         int device = 0x04600003;
         String deviceId = "04600003";
         Map<String, String> properties = fast();
-        properties.put("gateway.device.offline-after-seconds", "2");
+        properties.put("gateway.device.offline-after", "2s");
         properties.put("gateway.device.sweep-interval", "200ms");
         try (RunningGateway gateway = RunningGateway.start(properties);
              DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {

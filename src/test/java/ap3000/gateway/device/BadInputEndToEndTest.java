@@ -34,8 +34,8 @@ class BadInputEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         gateway = RunningGateway.start(Map.of(
-                "gateway.tcp.identify-timeout-seconds", "1",
-                "gateway.tcp.read-idle-seconds", "2"));
+                "gateway.tcp.identify-timeout", "1s",
+                "gateway.tcp.read-idle", "2s"));
     }
 
     @AfterAll

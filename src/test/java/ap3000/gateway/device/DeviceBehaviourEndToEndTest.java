@@ -28,7 +28,7 @@ class DeviceBehaviourEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         gateway = RunningGateway.start(Map.of(
-                "gateway.device.offline-after-seconds", "1",
+                "gateway.device.offline-after", "1s",
                 "gateway.device.sweep-interval", "200ms"));
     }
 

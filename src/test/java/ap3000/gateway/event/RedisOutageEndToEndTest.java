@@ -46,7 +46,7 @@ class RedisOutageEndToEndTest {
         redis = ExternalRedis.start(port, dir);
         gateway = RunningGateway.start(Map.of(
                 "gateway.redis.url", "redis://127.0.0.1:" + port,
-                "gateway.redis.timeout-ms", "300"));
+                "gateway.redis.timeout", "300ms"));
         int device = 0x04300001;
         DnyFrame settlement = TestFrames.settlement(device, 0x0050, 2, "OUTAGE_ORDER_001", 1200, 30, 800, 5);
 

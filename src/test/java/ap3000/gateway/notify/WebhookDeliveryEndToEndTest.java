@@ -369,7 +369,7 @@ class WebhookDeliveryEndToEndTest {
         try {
             receiver = new WebhookReceiver();
             gateway = start(Map.of("gateway.redis.url", "redis://127.0.0.1:" + redisPort,
-                    "gateway.redis.timeout-ms", "300"));
+                    "gateway.redis.timeout", "300ms"));
             int id = 0x04A2000A;
             DeviceSocket device = online(id);
             await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);

@@ -53,7 +53,7 @@ class GracefulShutdownEndToEndTest {
         int tcpPort = RunningGateway.freePort();
         int device = 0x04940001;
         Map<String, String> environment = Map.of(
-                "GATEWAY_SHUTDOWN_TIMEOUT", Integer.toString(SHUTDOWN_TIMEOUT_SECONDS),
+                "GATEWAY_SHUTDOWN_TIMEOUT", SHUTDOWN_TIMEOUT_SECONDS + "s",
                 "NOTIFY_ENDPOINTS", "sink",
                 "NOTIFY_ENDPOINTS_SINK_URL", receiver.url(),
                 "NOTIFY_ENDPOINTS_SINK_TIMEOUT", "60s");

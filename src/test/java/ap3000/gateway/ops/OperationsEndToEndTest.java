@@ -142,7 +142,7 @@ class OperationsEndToEndTest {
         Path dir = Files.createTempDirectory("ops-redis");
         redis = ExternalRedis.start(port, dir);
         gateway = RunningGateway.start(Map.of("gateway.redis.url", "redis://127.0.0.1:" + port,
-                "gateway.redis.timeout-ms", "300"));
+                "gateway.redis.timeout", "300ms"));
         assertThat(Http.text(gateway.httpPort(), "/observe/health/ready").status()).isEqualTo(200);
 
         redis.stop();

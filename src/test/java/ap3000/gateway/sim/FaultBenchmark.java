@@ -201,7 +201,7 @@ public final class FaultBenchmark {
         System.out.printf(Locale.ROOT, "%nRedis down: 300 devices (heartbeat 5 s, 3 sessions/s), redis-server stopped "
                 + "for %d s, then restarted on its data%n", downSeconds);
         try (ScaleBenchmark.Gateway g = ScaleBenchmark.Gateway.start(Map.of("GATEWAY_EVENTS_TRIM_INTERVAL", "24h", "GATEWAY_REDIS_URL",
-                "redis://127.0.0.1:" + redisPort, "GATEWAY_REDIS_TIMEOUT_MS", "500"), List.of());
+                "redis://127.0.0.1:" + redisPort, "GATEWAY_REDIS_TIMEOUT", "500ms"), List.of());
              DeviceSimulator simulator = new DeviceSimulator(fleet(g, 300, 3))) {
             simulator.start();
             simulator.driveSessions(Duration.ofSeconds(20));

@@ -1,0 +1,93 @@
+package ap3000.gateway.notify;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.BeanInject;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.spi.Registry;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import ap3000.gateway.redis.RedisConnection;
+
+/**
+ * Webhooks: the endpoints of {@code notify.endpoints.*}, the outbox, the fan-out from the journal, the delivery
+ * workers and the beans of the delivery routes.
+ */
+public class NotifyWiring {
+
+    @BeanInject("redis")
+    RedisConnection redis;
+    @BeanInject("clock")
+    Clock clock;
+    @BeanInject("nodeId")
+    String nodeId;
+    @BeanInject(MicrometerConstants.METRICS_REGISTRY_NAME)
+    MeterRegistry meters;
+    @PropertyInject("notify.prefix")
+    String prefix;
+    @PropertyInject("notify.lease")
+    Duration lease;
+    @PropertyInject("audit.ttl.notifications")
+    Duration attemptsTtl;
+    @PropertyInject("notify.workers-per-endpoint")
+    int workersPerEndpoint;
+    @PropertyInject("notify.poll-interval")
+    Duration pollInterval;
+    @PropertyInject("notify.stop-wait")
+    Duration stopWait;
+    @PropertyInject("gateway.shutdown-timeout")
+    Duration shutdownTimeout;
+    @PropertyInject("gateway.events.stream")
+    String stream;
+    @PropertyInject("notify.fan-out.batch-size")
+    int fanOutBatchSize;
+    @PropertyInject("notify.fan-out.flush-interval")
+    Duration fanOutFlushInterval;
+    @PropertyInject("notify.retry.schedule")
+    String retrySchedule;
+    @PropertyInject("notify.retry.jitter")
+    double retryJitter;
+    @PropertyInject("notify.retry-after-max")
+    Duration retryAfterMax;
+
+    public void wire(CamelContext context) throws Exception {
+        Registry registry = context.getRegistry();
+        WebhookEndpoints endpoints = WebhookEndpoints.read(context.getPropertiesComponent());
+        // Camel makes one webhook-<name> route per endpoint from the webhook-call template with this source
+        registry.bind("webhookEndpoints", endpoints);
+        WebhookOutbox outbox = new WebhookOutbox(redis, prefix, lease, attemptsTtl, clock);
+        registry.bind("webhookOutbox", outbox);
+        WebhookMetrics metrics = new WebhookMetrics(meters);
+        registry.bind("webhookMetrics", metrics);
+        WebhookWorkers workers = new WebhookWorkers(context, endpoints, outbox, workersPerEndpoint, pollInterval,
+                workersStopWait(context));
+        context.addService(workers, true, true);
+        registry.bind("webhookWorkers", workers);
+        WebhookFanOut fanOut = new WebhookFanOut(redis, stream, prefix, nodeId, fanOutBatchSize, fanOutFlushInterval,
+                lease, outbox, endpoints, workers);
+        // a service added after Redis is stopped after the routes and before Redis: it hands its lease back then
+        context.addService(fanOut, true, true);
+        registry.bind("webhookFanOut", fanOut);
+        registry.bind("webhookDelivery", new WebhookDelivery(endpoints, outbox,
+                RetrySchedule.parse(retrySchedule, retryJitter), retryAfterMax, clock, metrics));
+        metrics.watch(endpoints, workers, outbox);
+        context.getManagementStrategy().addEventNotifier(new WebhookAttemptLog(redis, outbox, nodeId, metrics));
+    }
+
+    /**
+     * Splits {@code gateway.shutdown-timeout} between the two stages of a stop, so that the whole stop fits in it:
+     * first the webhook workers finish the request in hand ({@code notify.stop-wait}, at most half the budget), then
+     * Camel's graceful shutdown of the routes gets the rest.
+     */
+    private Duration workersStopWait(CamelContext context) {
+        Duration workers = stopWait.compareTo(shutdownTimeout.dividedBy(2)) > 0 ? shutdownTimeout.dividedBy(2) : stopWait;
+        context.getShutdownStrategy().setTimeUnit(TimeUnit.MILLISECONDS);
+        context.getShutdownStrategy().setTimeout(shutdownTimeout.minus(workers).toMillis());
+        return workers;
+    }
+}
