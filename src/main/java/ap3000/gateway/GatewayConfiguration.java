@@ -36,6 +36,7 @@ public class GatewayConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        DeprecatedKeys.apply(context.getPropertiesComponent());
         Registry registry = context.getRegistry();
         registry.bind("clock", Clock.systemUTC());
         registry.bind("nodeId", nodeId(configuredNodeId));
