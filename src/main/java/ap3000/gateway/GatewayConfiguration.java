@@ -238,7 +238,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
-        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
+        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin, nodeId));
         NodeMessageSigner nodeSigner = new NodeMessageSigner(ClusterSecret.resolve(
                 optional(properties, ClusterSecret.KEY, ""), Path.of(required(properties, "gateway.data-dir")),
                 !optional(properties, "gateway.redis.url", "").isBlank()),
