@@ -26,6 +26,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import ap3000.gateway.api.ApiGuard;
+import ap3000.gateway.api.NotificationFeed;
+import ap3000.gateway.api.NotificationStream;
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
 import ap3000.gateway.api.ChargingApi;
@@ -224,12 +226,19 @@ public class GatewayConfiguration implements CamelConfiguration {
                 Boolean.parseBoolean(required(properties, "gateway.api.open")),
                 Path.of(required(properties, "gateway.data-dir")),
                 Long.parseLong(required(properties, "gateway.api.max-body")));
+        NotificationFeed feed = new NotificationFeed(context, redis, required(properties, "gateway.events.stream"),
+                Integer.parseInt(required(properties, "gateway.api.notifications.recent")));
+        context.addService(feed, true, true);
+        registry.bind("notificationFeed", feed);
+        NotificationStream stream = new NotificationStream(feed, required(properties, "camel.rest.context-path"),
+                Integer.parseInt(required(properties, "camel.server.port")));
         // on the HTTP server once it exists and before any route takes requests; the start fails without it
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextRoutesStartingEvent) {
                     guard.install(context);
+                    stream.install(context);
                 }
             }
         });

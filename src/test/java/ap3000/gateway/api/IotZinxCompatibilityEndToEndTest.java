@@ -238,6 +238,57 @@ class IotZinxCompatibilityEndToEndTest {
         }
     }
 
+    /** notification_handlers.go HandleNotificationRecent: NotificationEventDTO list (pkg/notification/api_dto.go). */
+    @Test
+    @SuppressWarnings("unchecked")
+    void should_list_recent_notifications_with_iot_zinx_filters() throws Exception {
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), 0x04CEAF01)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !recent("device_id=04CEAF01").isEmpty());
+            Http.Answer answer = get("/api/v1/notifications/recent?device_id=04CEAF01&limit=100");
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.body()).containsEntry("code", 0).containsEntry("message", "成功");
+            List<Map<String, Object>> events = (List<Map<String, Object>>) answer.body().get("data");
+            assertThat(events).allSatisfy(e -> {
+                assertThat(e).containsEntry("device_id", "04CEAF01")
+                        .containsKeys("event_id", "event_type", "port_number", "timestamp", "data");
+                assertThat(e.get("port_number")).isInstanceOf(Integer.class);
+            });
+            String type = (String) events.get(0).get("event_type");
+            assertThat(recent("device_id=04CEAF01&event_types=" + type + ",nothing"))
+                    .allSatisfy(e -> assertThat(e).containsEntry("event_type", type)).isNotEmpty();
+            assertThat(recent("device_id=04CEAF01&event_types=nothing")).isEmpty();
+            assertThat(recent("device_id=04CEAF01&since=" + (System.currentTimeMillis() / 1000 + 3600))).isEmpty();
+        }
+        assertThat(get("/api/v1/notifications/recent?device_id=nonsense").status()).isEqualTo(400);
+    }
+
+    /** notification_handlers.go HandleNotificationStream: SSE, "data: <DTO>" per event, the latest first, then live. */
+    @Test
+    void should_stream_notifications_as_server_sent_events() throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + gateway.httpPort() + "/api/v1/notifications/stream?device_id=04CEAF02"))
+                .header("X-API-Key", KEY).build();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> response =
+                client.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("text/event-stream");
+        try (java.util.stream.Stream<String> lines = response.body();
+             DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), 0x04CEAF02)) {
+            String first = java.util.concurrent.CompletableFuture.supplyAsync(() -> lines
+                    .filter(l -> l.startsWith("data: ")).findFirst().orElseThrow())
+                    .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            Map<String, Object> event = new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                    first.substring("data: ".length()), new com.fasterxml.jackson.core.type.TypeReference<>() {
+                    });
+            assertThat(event).containsEntry("device_id", "04CEAF02").containsKeys("event_id", "event_type",
+                    "port_number", "timestamp", "data");
+        }
+        assertThat(client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + gateway.httpPort() + "/api/v1/notifications/stream")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    }
+
     /** The gateway's extras stay one parameter away: the ack's result, paging and the detail with node and ports. */
     @Test
     void should_give_the_gateways_own_answers_with_view_gateway() throws Exception {
@@ -260,6 +311,11 @@ class IotZinxCompatibilityEndToEndTest {
             assertThat(start.get().data()).containsEntry("result", 0).containsEntry("started", true)
                     .containsEntry("order_no", "ACKED");
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> recent(String query) throws Exception {
+        return (List<Map<String, Object>>) get("/api/v1/notifications/recent?" + query).body().get("data");
     }
 
     private static DnyFrame startAndAck(DeviceSocket socket, int device, String order) throws Exception {
