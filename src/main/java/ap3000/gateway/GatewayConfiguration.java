@@ -27,6 +27,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import ap3000.gateway.api.ApiGuard;
 import ap3000.gateway.api.NotificationFeed;
+import ap3000.gateway.api.OpenApiDocument;
 import ap3000.gateway.api.NotificationStream;
 import ap3000.gateway.api.ApiSupport;
 import ap3000.gateway.api.AuditApi;
@@ -243,6 +244,8 @@ public class GatewayConfiguration implements CamelConfiguration {
             }
         });
         context.addStartupListener(guard);
+        registry.bind("openApiDocument", new OpenApiDocument(required(properties, "camel.rest.context-path"),
+                optional(properties, "gateway.api.public-url", "")));
         registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
