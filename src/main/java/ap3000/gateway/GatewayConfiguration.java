@@ -25,6 +25,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import ap3000.gateway.api.ApiExplorer;
 import ap3000.gateway.api.ApiGuard;
 import ap3000.gateway.api.NotificationFeed;
 import ap3000.gateway.api.OpenApiDocument;
@@ -246,6 +247,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         context.addStartupListener(guard);
         registry.bind("openApiDocument", new OpenApiDocument(required(properties, "camel.rest.context-path"),
                 optional(properties, "gateway.api.public-url", "")));
+        registry.bind("apiExplorer", new ApiExplorer(required(properties, "camel.rest.context-path")));
         registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
