@@ -73,6 +73,8 @@ public class NotificationFeed extends ServiceSupport {
     private final List<Consumer<Map<String, Object>>> listeners = new CopyOnWriteArrayList<>();
     private ExecutorService reader;
     private volatile boolean running;
+    /** Only the reader thread touches it. */
+    private boolean failing;
 
     /** @param capacity events kept for {@code /notifications/recent} (IoT-Zinx kept 2000) */
     public NotificationFeed(CamelContext context, RedisConnection redis, String streamKey, int capacity) {
@@ -153,6 +155,7 @@ public class NotificationFeed extends ServiceSupport {
             try {
                 List<Map.Entry<String, List<StreamEntry>>> read = redis.client().xread(
                         XReadParams.xReadParams().block(BLOCK_MILLIS).count(READ_BATCH), Map.of(streamKey, last));
+                recovered();
                 if (read == null) {
                     continue;
                 }
@@ -164,7 +167,7 @@ public class NotificationFeed extends ServiceSupport {
                 }
             } catch (RuntimeException e) {
                 if (running) {
-                    LOG.warn("Reading the event journal for /notifications failed, retrying: {}", e.toString());
+                    failed(e);
                     pause();
                 }
             }
@@ -176,9 +179,10 @@ public class NotificationFeed extends ServiceSupport {
         while (running) {
             try {
                 List<StreamEntry> newest = redis.client().xrevrange(streamKey, "+", "-", 1);
+                recovered();
                 return newest.isEmpty() ? new StreamEntryID() : newest.get(0).getID();
             } catch (RuntimeException e) {
-                LOG.warn("Reading the event journal for /notifications failed, retrying: {}", e.toString());
+                failed(e);
                 pause();
             }
         }
@@ -205,6 +209,21 @@ public class NotificationFeed extends ServiceSupport {
         }
         for (Consumer<Map<String, Object>> listener : listeners) {
             listener.accept(dto);
+        }
+    }
+
+    /** One line per outage, not one a second: Redis being down is reported by its health check. */
+    private void failed(RuntimeException e) {
+        if (!failing) {
+            failing = true;
+            LOG.warn("Reading the event journal for /notifications failed, retrying every second: {}", e.toString());
+        }
+    }
+
+    private void recovered() {
+        if (failing) {
+            failing = false;
+            LOG.info("Reading the event journal for /notifications again");
         }
     }
 
