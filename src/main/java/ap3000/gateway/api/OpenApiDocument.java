@@ -32,12 +32,17 @@ public class OpenApiDocument {
 
     /** @param publicUrl the API's URL as clients reach it (behind a proxy, say); blank: the request's Host */
     public OpenApiDocument(String contextPath, String publicUrl) {
+        this(contextPath, publicUrl, OpenApiDocument.class.getClassLoader());
+    }
+
+    /** @param resources where the document and the event schemas are looked up */
+    OpenApiDocument(String contextPath, String publicUrl, ClassLoader resources) {
         this.contextPath = contextPath;
         this.publicUrl = publicUrl == null || publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "");
-        this.document = (ObjectNode) read(RESOURCE);
+        this.document = (ObjectNode) read(resources, RESOURCE);
         ObjectNode webhooks = document.putObject("webhooks");
         for (EventType type : EventType.values()) {
-            JsonNode schema = readIfPresent(schemaResource(type));
+            JsonNode schema = readIfPresent(resources, schemaResource(type));
             if (schema != null) {
                 webhooks.set(type.wireName(), webhook(type, schema));
             }
@@ -73,16 +78,16 @@ public class OpenApiDocument {
         return post;
     }
 
-    private static JsonNode read(String resource) {
-        JsonNode node = readIfPresent(resource);
+    private static JsonNode read(ClassLoader resources, String resource) {
+        JsonNode node = readIfPresent(resources, resource);
         if (node == null) {
             throw new IllegalStateException("missing resource " + resource);
         }
         return node;
     }
 
-    private static JsonNode readIfPresent(String resource) {
-        try (InputStream in = OpenApiDocument.class.getResourceAsStream(resource)) {
+    private static JsonNode readIfPresent(ClassLoader resources, String resource) {
+        try (InputStream in = resources.getResourceAsStream(resource.substring(1))) {
             return in == null ? null : JSON.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable resource " + resource, e);
