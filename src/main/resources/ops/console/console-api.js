@@ -91,13 +91,14 @@ const ConsoleApi = (() => {
       : d.charge_fee, service: d.service_fee === undefined ? null : d.service_fee };
   }
 
-  /** The device status endpoint (/device/{id}/status); the device endpoints' shapes may change: adapt here. */
+  /** The gateway's device detail (/device/{id}/status?view=gateway, docs/api.md). */
   function deviceStatus(d) {
     return {
       deviceId: d.device_id,
       online: d.online !== false,
       remoteAddress: d.remote_addr || null,
       iccid: d.iccid || null,
+      node: d.node || null,
       connectionId: d.conn_id === undefined ? null : d.conn_id,
       onlineSince: d.online_since || null,
       lastSeen: d.last_seen || null,
@@ -160,7 +161,8 @@ const ConsoleApi = (() => {
 
     /** The device as this node (or its owner node) sees it now; null when it is not online. */
     deviceStatus: async deviceId => {
-      const d = await orNull(get("/device/" + seg(deviceId) + "/status"));
+      // the gateway's own detail (snake_case, with the node), not IoT-Zinx's answer on the same path
+      const d = await orNull(get("/device/" + seg(deviceId) + "/status", { view: "gateway" }));
       return d && deviceStatus(d);
     },
 

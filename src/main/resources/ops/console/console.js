@@ -202,7 +202,7 @@
         ["Online", status ? badge("online", "ok") : badge("offline", "bad")],
         ["Remote address", status ? status.remoteAddress : lastOnline && lastOnline.data.remote_addr],
         ["ICCID", status ? status.iccid : lastOnline && lastOnline.data.iccid],
-        ["Node", lastOnline && lastOnline.node],
+        ["Node", (status && status.node) || (lastOnline && lastOnline.node)],
         ["Connection", status ? status.connectionId : null],
         ["Online since", status ? when(status.onlineSince) : null],
         ["Last seen", status ? when(status.lastSeen) : null],

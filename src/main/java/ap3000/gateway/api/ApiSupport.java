@@ -18,7 +18,7 @@ public class ApiSupport {
      */
     public ApiResponse refusal(Exchange exchange) {
         ApiException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, ApiException.class);
-        return answer(exchange, e.status(), ApiResponse.error(e.status(), e.getMessage()));
+        return answer(exchange, e.status(), new ApiResponse(e.status(), e.getMessage(), e.data()));
     }
 
     /** A body that is not JSON at all, refused by REST binding before any route step ran. */

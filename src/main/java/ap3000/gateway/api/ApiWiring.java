@@ -92,15 +92,27 @@ public class ApiWiring {
     String previousClusterSecret;
     @PropertyInject(value = "gateway.redis.url", defaultValue = "")
     String redisUrl;
+    @PropertyInject("gateway.events.stream")
+    String stream;
+    @PropertyInject("gateway.api.notifications.recent")
+    int recentNotifications;
+    @PropertyInject(value = "gateway.api.public-url", defaultValue = "")
+    String publicUrl;
 
     public void wire(CamelContext context) throws Exception {
         Registry registry = context.getRegistry();
         registry.bind("apiSupport", new ApiSupport());
         ApiGuard.fromConfiguration(contextPath, httpPort, apiKeys, open, Path.of(dataDir), maxBody).protect(context);
+        NotificationFeed feed = new NotificationFeed(context, redis, stream, recentNotifications);
+        context.addService(feed, true, true);
+        registry.bind("notificationFeed", feed);
+        new NotificationStream(feed, contextPath, httpPort).attach(context);
+        registry.bind("openApiDocument", new OpenApiDocument(contextPath, publicUrl));
+        registry.bind("apiExplorer", new ApiExplorer(contextPath));
         // a synchronous call waits for the ack of the command and of its one resend, and a margin
         Duration answerWithin = ackTimeout.multipliedBy(2).plus(answerMargin);
         registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
-        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
+        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin, nodeId));
         registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, webhookMetrics, clock));
         registry.bind("opsApi", new OpsApi(nodeId, clock, devices, journal, gatewayMetrics, alerts));

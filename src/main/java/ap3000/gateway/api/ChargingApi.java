@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
@@ -22,10 +23,12 @@ import ap3000.gateway.protocol.ServerCommands;
 import ap3000.gateway.protocol.Units;
 
 /**
- * Start and stop charging, with IoT-Zinx's paths and JSON ({@code POST /charging/start}, {@code /charging/stop}),
- * plus modifying a running order (0x8A). The call answers when the device acks, or 504 once the command timed
- * out after its resend; with {@code async=true} it answers 202 at once. The device's answer always becomes an
- * event ({@code charging_start}, {@code charging_failed}, {@code charging_stopped}).
+ * Start and stop charging on IoT-Zinx's paths ({@code POST /charging/start}, {@code /charging/stop},
+ * {@code /charging/update_power}), plus modifying a running order (0x8A). By default a call answers as IoT-Zinx's
+ * did, once the command is on its way ({@link IotZinx}); with {@code view=gateway} it answers when the device acks,
+ * with the ack's result, or 504 once the command timed out after its resend, and with {@code async=true} 202 at
+ * once. The device's answer always becomes an event ({@code charging_start}, {@code charging_failed},
+ * {@code charging_stopped}).
  */
 public class ChargingApi {
 
@@ -34,6 +37,11 @@ public class ChargingApi {
     private final DeviceRegistry registry;
     private final Downlink downlink;
     private final Duration answerWithin;
+    /**
+     * The last start sent to each port (physical ID:port), whose mode, value and balance an update_power repeats.
+     * Only this node's: after the device moved to another node, an update needs a new start.
+     */
+    private final Map<String, ChargeControl> startsSent = new ConcurrentHashMap<>();
 
     /** @param answerWithin how long a synchronous call waits: both attempts, pacing included */
     public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin) {
@@ -42,7 +50,11 @@ public class ChargingApi {
         this.answerWithin = answerWithin;
     }
 
-    public ApiResponse start(@Body Object body, @Header("async") String async, Exchange exchange) {
+    public ApiResponse start(@Body Object body, @Header("async") String async, @Header(ApiView.PARAMETER) String view,
+                             Exchange exchange) {
+        if (ApiView.of(view) == ApiView.IOT_ZINX) {
+            return startAsIotZinx(body);
+        }
         RequestBody request = RequestBody.parse(body);
         int physicalId = request.deviceId("deviceId");
         int port = port(request);
@@ -55,31 +67,25 @@ public class ChargingApi {
         DeviceRegistry.Device device = connected(physicalId);
         requirePortExists(device, port);
 
-        String active = device.activeOrder(port);
-        if (active != null && active.equals(orderNo)) {
+        if (orderNo.equals(device.activeOrder(port))) {
             return ApiResponse.ok(Map.of("device_id", DeviceIds.format(physicalId), "port", port, "order_no", orderNo,
                     "state", "charging", "sent", false));
         }
-        if (active != null) {
-            throw new ApiException(409, "port " + port + " of " + DeviceIds.format(physicalId)
-                    + " is charging order " + active);
+        String conflict = conflict(device, port, orderNo);
+        if (conflict != null) {
+            throw new ApiException(409, conflict);
         }
-        Integer status = device.portStatus(port);
-        if (port != Units.ANY_PORT && status != null && Descriptions.isCharging(status)) {
-            throw new ApiException(409, "port " + port + " of " + DeviceIds.format(physicalId)
-                    + " is charging another order");
-        }
-        // as IoT-Zinx did: a timed order stops at 1.5 times its time at the latest
-        int maxSeconds = maxDuration != null ? maxDuration
-                : mode == 0 && value > 0 ? Math.min(value * 3 / 2, MAX_DURATION_CAP) : 0;
-        int overload = overloadWatts == null ? 0 : overloadWatts.multiply(BigDecimal.TEN).intValueExact();
-        ChargeControl control = new ChargeControl(mode, balance, port, true, value, OrderNumber.ofText(orderNo),
-                maxSeconds, overload, 0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+        ChargeControl control = startControl(mode, balance, port, value, orderNo, maxDuration, overloadWatts);
+        startsSent.put(key(physicalId, port), control);
         return send(exchange, physicalId, control, new ChargeRequest(true, port, orderNo), async);
     }
 
     /** Stops the port's order; the device stops only for the current order number (reference 2.4). */
-    public ApiResponse stop(@Body Object body, @Header("async") String async, Exchange exchange) {
+    public ApiResponse stop(@Body Object body, @Header("async") String async, @Header(ApiView.PARAMETER) String view,
+                            Exchange exchange) {
+        if (ApiView.of(view) == ApiView.IOT_ZINX) {
+            return stopAsIotZinx(body);
+        }
         RequestBody request = RequestBody.parse(body);
         int physicalId = request.deviceId("deviceId");
         int port = port(request);
@@ -91,9 +97,120 @@ public class ChargingApi {
             throw new ApiException(409, "port " + port + " of " + DeviceIds.format(physicalId)
                     + " is charging order " + active + ", not " + orderNo);
         }
-        ChargeControl control = new ChargeControl(0, 0, port, false, 0, OrderNumber.ofText(orderNo), 0, 0,
-                0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
-        return send(exchange, physicalId, control, new ChargeRequest(false, port, orderNo), async);
+        return send(exchange, physicalId, stopControl(port, orderNo), new ChargeRequest(false, port, orderNo), async);
+    }
+
+    /**
+     * IoT-Zinx's start (charging_handlers.go HandleStartCharging): deviceId, port, value and orderNo required, mode
+     * and balance 0 unless given; answered once the command is on its way, the device's answer comes as an event.
+     * The same order again is not sent twice.
+     */
+    private ApiResponse startAsIotZinx(Object body) {
+        RequestBody request = IotZinx.body(body);
+        String given = IotZinx.deviceIdText(request);
+        if (!request.has("orderNo")) {
+            throw IotZinx.missing("orderNo", "订单号不能为空");
+        }
+        int port = IotZinx.port(request);
+        String orderNo = IotZinx.field(() -> orderNo(request));
+        int value = IotZinx.field(() -> request.integer("value", 0, 0xFFFF));
+        int mode = IotZinx.field(() -> request.has("mode") ? request.integer("mode", 0, 3) : 0);
+        long balance = IotZinx.field(() -> request.has("balance") ? request.longValue("balance", 0, 0xFFFFFFFFL) : 0L);
+        Integer maxDuration = IotZinx.field(() -> request.optionalInteger("maxDuration", 0, 0xFFFF));
+        BigDecimal overloadWatts = IotZinx.field(() -> request.optionalDecimal("overloadPower", BigDecimal.ZERO,
+                new BigDecimal("6553.5")));
+        int physicalId = IotZinx.physicalId(given);
+        DeviceRegistry.Device device = connectedForIotZinx(physicalId, port);
+        String conflict = conflict(device, port, orderNo);
+        if (conflict != null) {
+            throw new ApiException(409, "充电状态冲突", Map.of("error", conflict));
+        }
+        if (!orderNo.equals(device.activeOrder(port))) {
+            ChargeControl control = startControl(mode, balance, port, value, orderNo, maxDuration, overloadWatts);
+            startsSent.put(key(physicalId, port), control);
+            sendNow(physicalId, control, new ChargeRequest(true, port, orderNo));
+        }
+        return new ApiResponse(0, "充电启动成功", IotZinx.action(given, physicalId, port, orderNo, mode, value, balance,
+                0, 0, "start"));
+    }
+
+    /**
+     * IoT-Zinx's stop (HandleStopCharging): orderNo optional (the port's current order then), a port with no order
+     * answers 200 "idempotent", another order than the port's is 409.
+     */
+    private ApiResponse stopAsIotZinx(Object body) {
+        RequestBody request = IotZinx.body(body);
+        String given = IotZinx.deviceIdText(request);
+        int port = IotZinx.port(request);
+        Object orderField = request.fields().get("orderNo");
+        String requested = orderField == null || "".equals(orderField) ? null : IotZinx.field(() -> orderNo(request));
+        int physicalId = IotZinx.physicalId(given);
+        DeviceRegistry.Device device = connectedForIotZinx(physicalId, port);
+        String active = device.activeOrder(port);
+        if (active != null && requested != null && !active.equals(requested)) {
+            throw new ApiException(409, "订单校验失败", Map.of("error", "port " + port + " of "
+                    + DeviceIds.format(physicalId) + " is charging order " + active + ", not " + requested));
+        }
+        Integer status = device.portStatus(port);
+        boolean charging = active != null
+                || (status == null ? requested != null : Descriptions.isCharging(status));
+        if (!charging) {
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("idempotent", true);
+            data.put("detail", IotZinx.action(given, physicalId, port, requested, 0, 0, 0, 0, 0, "stop"));
+            return new ApiResponse(0, "充电已停止(幂等)", data);
+        }
+        String order = requested != null ? requested : active;
+        if (order == null) {
+            throw new ApiException(409, "订单校验失败", Map.of("error", "port " + port + " of "
+                    + DeviceIds.format(physicalId) + " is charging an order this node did not start: give its orderNo"));
+        }
+        sendNow(physicalId, stopControl(port, order), new ChargeRequest(false, port, order));
+        return new ApiResponse(0, "充电已停止", IotZinx.action(given, physicalId, port, order, 0, 0, 0, 0, 0, "stop"));
+    }
+
+    /**
+     * IoT-Zinx's {@code POST /charging/update_power} (HandleUpdateChargingPower): sends the running order's 0x82 start
+     * again with a new overload power and, unless 0, a new longest time; its mode, value and balance are the ones
+     * this node sent at its start. With {@code view=gateway} the answer waits for the device's ack.
+     */
+    public ApiResponse updatePower(@Body Object body, @Header(ApiView.PARAMETER) String view, Exchange exchange) {
+        ApiView answer = ApiView.of(view);
+        RequestBody request = IotZinx.body(body);
+        String given = IotZinx.deviceIdText(request);
+        int port = IotZinx.port(request);
+        String orderNo = IotZinx.field(() -> orderNo(request));
+        // the field is 0.1 W (reference 0x82, offset 27); IoT-Zinx wrote watts into it, a tenth of what was meant
+        int overloadWatts = IotZinx.field(() -> request.integer("overloadPowerW", 1, 0xFFFF / 10));
+        int maxSeconds = IotZinx.field(() -> request.has("maxChargeDurationSeconds")
+                ? request.integer("maxChargeDurationSeconds", 0, 0xFFFF) : 0);
+        int physicalId = IotZinx.physicalId(given);
+        if (!downlink.isConnected(physicalId)) {
+            throw new ApiException(404, "设备不在线");
+        }
+        String active = registry.device(physicalId).activeOrder(port);
+        ChargeControl started = startsSent.get(key(physicalId, port));
+        String problem = active == null ? "未找到端口 " + DeviceIds.format(physicalId) + ":" + port + " 上的进行中订单"
+                : !active.equals(orderNo) ? "订单号不匹配，当前订单: " + active + "，请求更新订单: " + orderNo
+                : started == null || !started.order().text().equals(orderNo)
+                ? "order " + orderNo + " was not started through this node, so its mode, value and balance are unknown"
+                : null;
+        if (problem != null) {
+            throw new ApiException(500, "更新失败", Map.of("error", problem));
+        }
+        ChargeControl update = new ChargeControl(started.rateMode(), started.balanceFen(), port, true, started.value(),
+                started.order(), maxSeconds != 0 ? maxSeconds : started.maxDurationSeconds(), overloadWatts * 10,
+                started.qrLightOff(), started.longChargeMode(), started.extraFloatSeconds(),
+                started.shortCircuitCheck(), started.noUnplugDetect(), started.forceStopWhenFull(),
+                started.fullPowerWatts(), started.fullPowerCheckMinutes());
+        startsSent.put(key(physicalId, port), update);
+        // no ChargeRequest: the ack is a command_ack, not a second charging_start
+        CompletableFuture<Downlink.Outcome> outcome = sendNow(physicalId, update, null);
+        if (answer == ApiView.GATEWAY) {
+            return DeviceCommandAnswers.await(exchange, outcome, answerWithin, DeviceCommandAnswers::resultOnly);
+        }
+        return new ApiResponse(0, "更新成功", IotZinx.action(given, physicalId, port, orderNo, 0, 0, 0, overloadWatts,
+                maxSeconds, "update_power"));
     }
 
     /**
@@ -143,6 +260,60 @@ public class ChargingApi {
             data.put("stopped", ack.result() == 0 || ack.result() == 2);
         }
         return data;
+    }
+
+    /** Why the port cannot start this order, or null: another order is charging there. */
+    private static String conflict(DeviceRegistry.Device device, int port, String orderNo) {
+        String active = device.activeOrder(port);
+        if (active != null && !active.equals(orderNo)) {
+            return "port " + port + " of " + device.deviceId() + " is charging order " + active;
+        }
+        Integer status = device.portStatus(port);
+        if (active == null && port != Units.ANY_PORT && status != null && Descriptions.isCharging(status)) {
+            return "port " + port + " of " + device.deviceId() + " is charging another order";
+        }
+        return null;
+    }
+
+    private static ChargeControl startControl(int mode, long balance, int port, int value, String orderNo,
+                                              Integer maxDuration, BigDecimal overloadWatts) {
+        // as IoT-Zinx did: a timed order stops at 1.5 times its time at the latest
+        int maxSeconds = maxDuration != null ? maxDuration
+                : mode == 0 && value > 0 ? Math.min(value * 3 / 2, MAX_DURATION_CAP) : 0;
+        int overload = overloadWatts == null ? 0 : overloadWatts.multiply(BigDecimal.TEN).intValueExact();
+        return new ChargeControl(mode, balance, port, true, value, OrderNumber.ofText(orderNo),
+                maxSeconds, overload, 0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+    }
+
+    private static ChargeControl stopControl(int port, String orderNo) {
+        return new ChargeControl(0, 0, port, false, 0, OrderNumber.ofText(orderNo), 0, 0,
+                0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+    }
+
+    /** Queues the command; its answer (or its timeout) becomes an event. */
+    private CompletableFuture<Downlink.Outcome> sendNow(int physicalId, ChargeControl control, ChargeRequest request) {
+        try {
+            return downlink.send(physicalId, id -> ServerCommands.chargeControl(physicalId, id, control), request);
+        } catch (Downlink.NotConnectedException e) {
+            throw new ApiException(503, "设备不在线");
+        }
+    }
+
+    /** IoT-Zinx answers 503 for a device that is not connected; a port the device does not have is a 400. */
+    private DeviceRegistry.Device connectedForIotZinx(int physicalId, int port) {
+        if (!downlink.isConnected(physicalId)) {
+            throw new ApiException(503, "设备不在线");
+        }
+        DeviceRegistry.Device device = registry.device(physicalId);
+        IotZinx.field(() -> {
+            requirePortExists(device, port);
+            return device;
+        });
+        return device;
+    }
+
+    private static String key(int physicalId, int port) {
+        return physicalId + ":" + port;
     }
 
     /** 1-based; 255 lets a dual socket choose (its single QR code ends in /ff). */

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,8 +26,10 @@ import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.protocol.ServerCommands;
 
 /**
- * Devices: list and status (IoT-Zinx's {@code GET /devices}, {@code /device/{id}/status}), locate (0x96),
- * reboot (0x87), and the parameter blocks 0x83/0x84/0x85 with their queries 0x90/0x91/0x92.
+ * Devices: list, status and query (IoT-Zinx's {@code GET /devices}, {@code /device/{id}/status},
+ * {@code /device/{id}/query}), locate (0x96), statistics, reboot (0x87), and the parameter blocks 0x83/0x84/0x85 with
+ * their queries 0x90/0x91/0x92. IoT-Zinx's paths answer as IoT-Zinx did ({@link IotZinx}) unless the caller asks for
+ * {@code view=gateway}: paging, the snake_case detail with the node, and waiting for the device's ack.
  */
 public class DeviceApi {
 
@@ -61,9 +64,12 @@ public class DeviceApi {
     private final EventJournal journal;
     private final ProtocolErrors protocolErrors;
     private final Duration answerWithin;
+    private final String node;
 
+    /** @param node this gateway node's name, shown in the gateway's device detail */
     public DeviceApi(DeviceRegistry registry, Downlink downlink, EventJournal journal, ProtocolErrors protocolErrors,
-                     Duration answerWithin) {
+                     Duration answerWithin, String node) {
+        this.node = node;
         this.registry = registry;
         this.downlink = downlink;
         this.journal = journal;
@@ -71,7 +77,10 @@ public class DeviceApi {
         this.answerWithin = answerWithin;
     }
 
-    public ApiResponse locate(@Body Object body, Exchange exchange) {
+    public ApiResponse locate(@Body Object body, @Header(ApiView.PARAMETER) String view, Exchange exchange) {
+        if (ApiView.of(view) == ApiView.IOT_ZINX) {
+            return locateAsIotZinx(body);
+        }
         RequestBody request = RequestBody.parse(body);
         int physicalId = request.deviceId("deviceId");
         int seconds = request.integer("locateTime", 1, 255);
@@ -122,15 +131,30 @@ public class DeviceApi {
                 DeviceCommandAnswers::resultOnly);
     }
 
-    /** Online devices, paged (IoT-Zinx: {@code page} from 1, {@code limit}). */
-    public ApiResponse devices(@Header("page") String page, @Header("limit") String limit) {
+    /**
+     * Online devices. IoT-Zinx's answer (device_handlers.go HandleDeviceList) is every online device, unpaged:
+     * {@code {devices, total, online, offline}}, offline counting the devices this node saw that are gone now;
+     * {@code view=gateway} pages ({@code page} from 1, {@code limit} up to 1000) with the gateway's detail.
+     */
+    public ApiResponse devices(@Header("page") String page, @Header("limit") String limit,
+                               @Header(ApiView.PARAMETER) String view) {
+        ApiView answer = ApiView.of(view);
+        List<DeviceRegistry.Device> known = registry.devices().stream()
+                .sorted(Comparator.comparing(DeviceRegistry.Device::deviceId)).toList();
+        List<DeviceRegistry.Device> online = known.stream().filter(DeviceRegistry.Device::isOnline).toList();
+        Map<String, Object> data = new LinkedHashMap<>();
+        if (answer == ApiView.IOT_ZINX) {
+            Map<Long, Long> perConnection = devicesPerConnection(online);
+            data.put("devices", online.stream().map(d -> IotZinx.device(d, groupSize(d, perConnection))).toList());
+            data.put("total", online.size());
+            data.put("online", online.size());
+            data.put("offline", known.size() - online.size());
+            return new ApiResponse(0, "成功", data);
+        }
         int pageNo = QueryParams.number("page", page, 1, 1, Integer.MAX_VALUE);
         int size = QueryParams.number("limit", limit, 50, 1, 1000);
-        List<DeviceRegistry.Device> online = registry.devices().stream().filter(DeviceRegistry.Device::isOnline)
-                .sorted(Comparator.comparing(DeviceRegistry.Device::deviceId)).toList();
         List<Map<String, Object>> items = new ArrayList<>();
         online.stream().skip((long) (pageNo - 1) * size).limit(size).forEach(d -> items.add(describe(d)));
-        Map<String, Object> data = new LinkedHashMap<>();
         data.put("total", online.size());
         data.put("page", pageNo);
         data.put("limit", size);
@@ -138,17 +162,61 @@ public class DeviceApi {
         return ApiResponse.ok(data);
     }
 
-    public ApiResponse status(@Header("deviceId") String deviceId) {
-        int physicalId = QueryParams.deviceId(deviceId);
+    /**
+     * One online device. IoT-Zinx (HandleDeviceStatus): 404 "设备不在线" with {@code {deviceId, standardId,
+     * isOnline: false}} when it is not connected; {@code view=gateway}: the gateway's detail.
+     */
+    public ApiResponse status(@Header("deviceId") String deviceId, @Header(ApiView.PARAMETER) String view) {
+        if (ApiView.of(view) == ApiView.GATEWAY) {
+            return ApiResponse.ok(describe(online(QueryParams.deviceId(deviceId))));
+        }
+        int physicalId = IotZinx.physicalId(deviceId);
         DeviceRegistry.Device device = registry.device(physicalId);
         if (device == null || !device.isOnline()) {
-            throw ApiException.notFound("device " + DeviceIds.format(physicalId) + " is "
-                    + (device == null ? "unknown" : "offline"));
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("deviceId", deviceId);
+            data.put("standardId", DeviceIds.format(physicalId));
+            data.put("isOnline", false);
+            throw new ApiException(404, "设备不在线", data);
         }
-        return ApiResponse.ok(describe(device));
+        return new ApiResponse(0, "成功", iotZinxDetail(device));
     }
 
-    public ApiResponse stats() {
+    /** IoT-Zinx's {@code /device/{id}/query} (HandleQueryDeviceStatus): the same detail, 404 "设备不存在或离线". */
+    public ApiResponse query(@Header("deviceId") String deviceId, @Header(ApiView.PARAMETER) String view) {
+        if (ApiView.of(view) == ApiView.GATEWAY) {
+            return ApiResponse.ok(describe(online(QueryParams.deviceId(deviceId))));
+        }
+        DeviceRegistry.Device device = registry.device(IotZinx.physicalId(deviceId));
+        if (device == null || !device.isOnline()) {
+            throw new ApiException(404, "设备不存在或离线");
+        }
+        return new ApiResponse(0, "获取设备状态成功", iotZinxDetail(device));
+    }
+
+    /**
+     * IoT-Zinx's statistics names (gateway_handlers.go HandleSystemStats, pkg/gateway/device_query.go); the
+     * gateway's own (protocol errors, events) with {@code view=gateway}.
+     */
+    public ApiResponse stats(@Header(ApiView.PARAMETER) String view) {
+        if (ApiView.of(view) == ApiView.GATEWAY) {
+            return stats();
+        }
+        List<DeviceRegistry.Device> online = registry.devices().stream().filter(DeviceRegistry.Device::isOnline)
+                .sorted(Comparator.comparing(DeviceRegistry.Device::deviceId)).toList();
+        long now = System.currentTimeMillis();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("onlineDeviceCount", online.size());
+        data.put("onlineDevices", online.stream().map(DeviceRegistry.Device::deviceId).toList());
+        data.put("connectionCount", registry.connectionCount());
+        data.put("groupCount", devicesPerConnection(online).size());
+        data.put("totalDeviceCount", online.size());
+        data.put("timestamp", now / 1000);
+        data.put("formattedTime", IotZinx.time(now));
+        return new ApiResponse(0, "获取统计信息成功", data);
+    }
+
+    private ApiResponse stats() {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("connections", registry.connectionCount());
         data.put("devices_online", registry.onlineCount());
@@ -167,10 +235,56 @@ public class DeviceApi {
         return ApiResponse.ok(data);
     }
 
-    private static Map<String, Object> describe(DeviceRegistry.Device device) {
+    /** IoT-Zinx's locate (HandleDeviceLocate): answered once 0x96 is on its way; not connected is its 500. */
+    private ApiResponse locateAsIotZinx(Object body) {
+        RequestBody request = IotZinx.body(body);
+        String given = IotZinx.deviceIdText(request);
+        int seconds = IotZinx.field(() -> request.integer("locateTime", 1, 255));
+        int physicalId = IotZinx.physicalId(given);
+        try {
+            downlink.send(physicalId, id -> ServerCommands.locate(physicalId, id, seconds), null);
+        } catch (Downlink.NotConnectedException e) {
+            throw new ApiException(500, "发送定位命令失败: 设备不在线");
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("deviceId", given);
+        data.put("standardId", DeviceIds.format(physicalId));
+        data.put("action", "locate");
+        data.put("locateTime", seconds);
+        return new ApiResponse(0, "定位命令发送成功", data);
+    }
+
+    private DeviceRegistry.Device online(int physicalId) {
+        DeviceRegistry.Device device = registry.device(physicalId);
+        if (device == null || !device.isOnline()) {
+            throw ApiException.notFound("device " + DeviceIds.format(physicalId) + " is "
+                    + (device == null ? "unknown" : "offline"));
+        }
+        return device;
+    }
+
+    private Map<String, Object> iotZinxDetail(DeviceRegistry.Device device) {
+        Map<Long, Long> perConnection = devicesPerConnection(registry.devices().stream()
+                .filter(DeviceRegistry.Device::isOnline).toList());
+        return IotZinx.device(device, groupSize(device, perConnection));
+    }
+
+    /** Online devices by connection ID: a host and its slaves share one (IoT-Zinx's device group). */
+    private static Map<Long, Long> devicesPerConnection(List<DeviceRegistry.Device> online) {
+        return online.stream().map(DeviceRegistry.Device::connection).filter(c -> c != null)
+                .collect(Collectors.groupingBy(DeviceRegistry.Connection::id, Collectors.counting()));
+    }
+
+    private static int groupSize(DeviceRegistry.Device device, Map<Long, Long> perConnection) {
+        DeviceRegistry.Connection connection = device.connection();
+        return connection == null ? 1 : perConnection.getOrDefault(connection.id(), 1L).intValue();
+    }
+
+    private Map<String, Object> describe(DeviceRegistry.Device device) {
         Map<String, Object> d = new LinkedHashMap<>();
         DeviceRegistry.Connection connection = device.connection();
         d.put("device_id", device.deviceId());
+        d.put("node", node);
         d.put("printed_number", DeviceIds.printedNumber(device.physicalId()));
         d.put("online", device.isOnline());
         d.put("iccid", connection == null ? null : connection.iccid());

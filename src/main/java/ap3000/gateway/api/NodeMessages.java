@@ -26,7 +26,7 @@ final class NodeMessages {
     /** Longer messages are refused before their signature is even computed (a request body is a few hundred bytes). */
     static final int MAX_LENGTH = 256 * 1024;
     /** The request headers the forwarded API routes read; the API key is not among them (see RemoteDevices). */
-    static final Set<String> HEADERS = Set.of("deviceId", "block", "async");
+    static final Set<String> HEADERS = Set.of("deviceId", "block", "async", ApiView.PARAMETER);
     /** Request IDs remembered against replays; only authentic messages get here, so this only bounds a peer's bug. */
     private static final int MAX_REMEMBERED = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -16,7 +16,8 @@ public class ResponseHeaderFilter extends HttpHeaderFilterStrategy {
 
     /** The content types the gateway answers with; a client's own (a header, a query parameter) never passes. */
     private static final Set<String> CONTENT_TYPES = Set.of("application/json", "text/html; charset=utf-8",
-            "text/css; charset=utf-8", "text/javascript; charset=utf-8");
+            // the files of Swagger UI at /docs/ (ApiExplorer)
+            "text/css; charset=utf-8", "text/javascript; charset=utf-8", "image/png", "text/plain; charset=utf-8");
 
     @Override
     public boolean applyFilterToCamelHeaders(String headerName, Object headerValue, Exchange exchange) {

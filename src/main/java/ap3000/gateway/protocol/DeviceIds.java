@@ -16,25 +16,32 @@ public final class DeviceIds {
     }
 
     /**
-     * Reads a device ID as platforms write it: 8 hex digits ("04A228CD"), 6 hex digits ("A228CD", kind 04
-     * assumed) or the decimal number printed on the device ("10627277", kind 04 assumed). Identification codes
-     * are 03..0A, so 8 hex digits starting with 0 are a full ID; 8 decimal digits (which start with 1, as the
-     * printed number is below 16777216) are a printed number. Empty when the text is none of these.
+     * Reads a device ID as platforms write it, by IoT-Zinx's rules ({@code SmartConvertDeviceID}), so that an ID
+     * reaches the same device here as it did there:
+     * <ul>
+     * <li>8 characters with a hex letter: the full ID ("04A228CD");</li>
+     * <li>6 hex digits, letters or not: the printed part, kind 04 assumed ("A228CD", "123456" = 04123456);</li>
+     * <li>other digits only: the decimal number printed on the device, kind 04 assumed ("10627277" = 04A228CD),
+     * at most 16777215.</li>
+     * </ul>
+     * One difference, on purpose: 8 digits starting with 0 ("04123456", the form every webhook and answer carries)
+     * are a full ID; IoT-Zinx read them as a decimal number and reached another device. A printed number never
+     * starts with 0. Empty when the text is none of these.
      */
     public static Optional<Integer> parse(String text) {
         if (text == null) {
             return Optional.empty();
         }
         String t = text.trim().toUpperCase(Locale.ROOT);
-        if (t.matches("0[0-9A-F]{7}")) {
+        if (t.matches("[0-9A-F]{8}") && (t.charAt(0) == '0' || !t.matches("[0-9]+"))) {
             return Optional.of((int) Long.parseLong(t, 16));
+        }
+        if (t.matches("[0-9A-F]{6}")) {
+            return Optional.of(DEFAULT_KIND << 24 | Integer.parseInt(t, 16));
         }
         if (t.matches("[0-9]{1,8}")) {
             long number = Long.parseLong(t);
             return number <= 0xFFFFFF ? Optional.of(DEFAULT_KIND << 24 | (int) number) : Optional.empty();
-        }
-        if (t.matches("[0-9A-F]{6}")) {
-            return Optional.of(DEFAULT_KIND << 24 | Integer.parseInt(t, 16));
         }
         return Optional.empty();
     }

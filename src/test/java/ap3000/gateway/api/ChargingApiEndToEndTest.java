@@ -43,7 +43,7 @@ class ChargingApiEndToEndTest {
         int device = 0x04800001;
         String order = "API_ORDER_000001";
         try (DeviceSocket socket = online(device)) {
-            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04800001", "port": 1, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1000}
                     """.formatted(order));
             DnyFrame command = socket.readFrame();
@@ -65,18 +65,18 @@ class ChargingApiEndToEndTest {
             socket.send(TestFrames.powerHeartbeat(device, 0x0201, 1, order, 60, 2, 1500));
 
             // a repeated start of the same order does not start a second session; another order is refused
-            Http.Answer again = post("/api/v1/charging/start", """
+            Http.Answer again = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04800001", "port": 1, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1000}
                     """.formatted(order)).get();
             assertThat(again.status()).isEqualTo(200);
             assertThat(again.data()).containsEntry("sent", false).containsEntry("state", "charging");
-            Http.Answer busy = post("/api/v1/charging/start", """
+            Http.Answer busy = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04800001", "port": 1, "mode": 0, "value": 60, "orderNo": "OTHER_ORDER", "balance": 1}
                     """).get();
             assertThat(busy.status()).isEqualTo(409);
             assertThat((String) busy.body().get("message")).contains(order);
 
-            CompletableFuture<Http.Answer> stop = post("/api/v1/charging/stop", """
+            CompletableFuture<Http.Answer> stop = post("/api/v1/charging/stop?view=gateway", """
                     {"deviceId": "8388609", "port": 1, "orderNo": "%s"}
                     """.formatted(order));
             DnyFrame stopCommand = socket.readFrame();
@@ -105,7 +105,7 @@ class ChargingApiEndToEndTest {
         try (DeviceSocket socket = online(device)) {
             for (int result = 1; result <= 0x0E; result++) {
                 String order = "FAIL_ORDER_%04d".formatted(result);
-                CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+                CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                         {"deviceId": "04800002", "port": 2, "mode": 0, "value": 60, "orderNo": "%s", "balance": 1}
                         """.formatted(order));
                 DnyFrame command = socket.readFrame();
@@ -115,7 +115,7 @@ class ChargingApiEndToEndTest {
                         .containsEntry("executed", result == 3 || result == 9);
                 if (result == 3 || result == 9) {
                     // the device executed it anyway: stop it before the next attempt
-                    CompletableFuture<Http.Answer> stop = post("/api/v1/charging/stop", """
+                    CompletableFuture<Http.Answer> stop = post("/api/v1/charging/stop?view=gateway", """
                             {"deviceId": "04800002", "port": 2, "orderNo": "%s"}""".formatted(order));
                     DnyFrame stopCommand = socket.readFrame();
                     socket.send(TestFrames.chargeAck(device, stopCommand.messageId(), 0, order, 2));
@@ -137,7 +137,7 @@ class ChargingApiEndToEndTest {
     void should_resend_once_with_the_same_message_id_and_then_answer_504() throws Exception {
         int device = 0x04800003;
         try (DeviceSocket socket = online(device)) {
-            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04800003", "port": 1, "mode": 0, "value": 60, "orderNo": "SILENT_ORDER_01", "balance": 1}
                     """);
             DnyFrame first = socket.readFrame();
@@ -159,7 +159,7 @@ class ChargingApiEndToEndTest {
     void should_keep_half_a_second_between_two_commands_to_one_device() throws Exception {
         int device = 0x04800004;
         try (DeviceSocket socket = online(device)) {
-            CompletableFuture<Http.Answer> locate = post("/api/v1/device/locate", """
+            CompletableFuture<Http.Answer> locate = post("/api/v1/device/locate?view=gateway", """
                     {"deviceId": "04800004", "locateTime": 10}""");
             CompletableFuture<Http.Answer> reboot = post("/api/v1/device/reboot", """
                     {"deviceId": "04800004"}""");
@@ -211,19 +211,19 @@ class ChargingApiEndToEndTest {
         try (DeviceSocket socket = online(device)) {
             socket.send(TestFrames.heartbeat(device, 0x0300, 0, 1));
             socket.readFrame();
-            Http.Answer status = get("/api/v1/device/04800006/status").get();
+            Http.Answer status = get("/api/v1/device/04800006/status?view=gateway").get();
             assertThat(status.status()).isEqualTo(200);
             assertThat(status.data()).containsEntry("device_id", "04800006").containsEntry("iccid", TestFrames.ICCID)
                     .containsEntry("port_count", 2).containsEntry("firmware_version", "V6.40");
             assertThat((List<?>) status.data().get("ports")).hasSize(2);
-            Http.Answer list = get("/api/v1/devices?page=1&limit=500").get();
+            Http.Answer list = get("/api/v1/devices?view=gateway&page=1&limit=500").get();
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> devices = (List<Map<String, Object>>) list.data().get("devices");
             assertThat(devices).extracting(d -> d.get("device_id")).contains("04800006");
-            assertThat(get("/api/v1/stats").get().data()).containsKeys("connections", "devices_online",
+            assertThat(get("/api/v1/stats?view=gateway").get().data()).containsKeys("connections", "devices_online",
                     "protocol_errors", "events");
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/device/04800006/status").get().status() == 404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("/api/v1/device/04800006/status?view=gateway").get().status() == 404);
     }
 
     @Test
@@ -231,25 +231,25 @@ class ChargingApiEndToEndTest {
         int device = 0x04800007;
         try (DeviceSocket socket = online(device)) {
             String good = "{\"deviceId\": \"04800007\", \"port\": 1, \"mode\": 0, \"value\": 60, \"orderNo\": \"O1\", \"balance\": 1}";
-            assertRefused(post("/api/v1/charging/start", good.replace("04800007", "04FFFFFE")).get(), 404,
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("04800007", "04FFFFFE")).get(), 404,
                     "device 04FFFFFE is not connected");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"04800007\"", "\"nonsense\"")).get(), 400, "deviceId:");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"port\": 1", "\"port\": 0")).get(), 400, "port: must be 1..255");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"port\": 1", "\"port\": 3")).get(), 400, "port: device 04800007 has 2 ports");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"port\": 1", "\"port\": \"one\"")).get(), 400, "port: must be a whole number");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"mode\": 0", "\"mode\": 4")).get(), 400, "mode: must be 0..3");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"value\": 60", "\"value\": 70000")).get(), 400, "value: must be 0..65535");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"O1\"", "\"THIS_ORDER_IS_TOO_LONG\"")).get(), 400, "orderNo:");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"O1\"", "\"\"")).get(), 400, "orderNo:");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"balance\": 1", "\"balance\": -1")).get(), 400, "balance:");
-            assertRefused(post("/api/v1/charging/start", good.replace("}", ", \"overloadPower\": 9000}")).get(), 400, "overloadPower:");
-            assertRefused(post("/api/v1/charging/start", good.replace("}", ", \"maxDuration\": -5}")).get(), 400, "maxDuration: must be 0..65535");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"04800007\"", "\"nonsense\"")).get(), 400, "deviceId:");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"port\": 1", "\"port\": 0")).get(), 400, "port: must be 1..255");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"port\": 1", "\"port\": 3")).get(), 400, "port: device 04800007 has 2 ports");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"port\": 1", "\"port\": \"one\"")).get(), 400, "port: must be a whole number");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"mode\": 0", "\"mode\": 4")).get(), 400, "mode: must be 0..3");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"value\": 60", "\"value\": 70000")).get(), 400, "value: must be 0..65535");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"O1\"", "\"THIS_ORDER_IS_TOO_LONG\"")).get(), 400, "orderNo:");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"O1\"", "\"\"")).get(), 400, "orderNo:");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"balance\": 1", "\"balance\": -1")).get(), 400, "balance:");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("}", ", \"overloadPower\": 9000}")).get(), 400, "overloadPower:");
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("}", ", \"maxDuration\": -5}")).get(), 400, "maxDuration: must be 0..65535");
             assertRefused(post("/api/v1/charging/modify", "{\"deviceId\": \"04800007\", \"port\": 1, \"mode\": 3, \"value\": 1}").get(), 400, "mode: must be 0..2");
-            assertRefused(post("/api/v1/charging/start", good.replace("\"mode\": 0, ", "")).get(), 400, "mode: is required");
-            assertRefused(post("/api/v1/charging/start", "not json").get(), 400, "body: not a JSON object");
-            assertRefused(post("/api/v1/device/locate", "{\"deviceId\": \"04800007\", \"locateTime\": 0}").get(), 400, "locateTime:");
-            assertRefused(post("/api/v1/charging/stop", "{\"deviceId\": \"04800007\", \"port\": 1}").get(), 400, "orderNo: is required");
-            Http.Answer noKey = Http.post(gateway.httpPort(), "/api/v1/charging/start", null, good);
+            assertRefused(post("/api/v1/charging/start?view=gateway", good.replace("\"mode\": 0, ", "")).get(), 400, "mode: is required");
+            assertRefused(post("/api/v1/charging/start?view=gateway", "not json").get(), 400, "body: not a JSON object");
+            assertRefused(post("/api/v1/device/locate?view=gateway", "{\"deviceId\": \"04800007\", \"locateTime\": 0}").get(), 400, "locateTime:");
+            assertRefused(post("/api/v1/charging/stop?view=gateway", "{\"deviceId\": \"04800007\", \"port\": 1}").get(), 400, "orderNo: is required");
+            Http.Answer noKey = Http.post(gateway.httpPort(), "/api/v1/charging/start?view=gateway", null, good);
             assertRefused(noKey, 401, "missing X-API-Key header");
             // nothing reached the device: the next frame it gets answers its own heartbeat
             socket.send(TestFrames.heartbeat(device, 0x0400, 0, 0));
@@ -261,7 +261,7 @@ class ChargingApiEndToEndTest {
     void should_answer_202_at_once_when_asked_for_async() throws Exception {
         int device = 0x04800008;
         try (DeviceSocket socket = online(device)) {
-            Http.Answer queued = post("/api/v1/charging/start?async=true", """
+            Http.Answer queued = post("/api/v1/charging/start?view=gateway&async=true", """
                     {"deviceId": "04800008", "port": 1, "mode": 0, "value": 60, "orderNo": "ASYNC_ORDER_1", "balance": 1}
                     """).get();
             assertThat(queued.status()).isEqualTo(202);

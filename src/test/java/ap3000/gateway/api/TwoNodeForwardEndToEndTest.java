@@ -62,7 +62,7 @@ class TwoNodeForwardEndToEndTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> ownership.ownerOf(device).orElse("").equals("node-b"));
 
             CompletableFuture<Http.Answer> start = CompletableFuture.supplyAsync(() -> Http.unchecked(() ->
-                    Http.post(nodeA.httpPort(), "/api/v1/charging/start", KEY, """
+                    Http.post(nodeA.httpPort(), "/api/v1/charging/start?view=gateway", KEY, """
                             {"deviceId": "04900001", "port": 2, "mode": 0, "value": 60, "orderNo": "TWO_NODE_01", "balance": 1}
                             """)));
             DnyFrame command = socket.readFrame();
@@ -73,12 +73,12 @@ class TwoNodeForwardEndToEndTest {
             assertThat(answer.data()).containsEntry("started", true).containsEntry("message_id", command.messageId())
                     .containsEntry("order_no", "TWO_NODE_01");
 
-            Http.Answer status = Http.get(nodeA.httpPort(), "/api/v1/device/04900001/status", KEY);
+            Http.Answer status = Http.get(nodeA.httpPort(), "/api/v1/device/04900001/status?view=gateway", KEY);
             assertThat(status.status()).isEqualTo(200);
             assertThat(status.data()).containsEntry("device_id", "04900001").containsEntry("iccid", TestFrames.ICCID);
 
             // refusals come back from the other node just the same
-            Http.Answer busy = Http.post(nodeA.httpPort(), "/api/v1/charging/start", KEY, """
+            Http.Answer busy = Http.post(nodeA.httpPort(), "/api/v1/charging/start?view=gateway", KEY, """
                     {"deviceId": "04900001", "port": 2, "mode": 0, "value": 60, "orderNo": "TWO_NODE_02", "balance": 1}
                     """);
             assertThat(busy.status()).isEqualTo(409);
@@ -86,7 +86,7 @@ class TwoNodeForwardEndToEndTest {
         Http.Answer gone = Http.unchecked(() -> {
             await().atMost(Duration.ofSeconds(10)).until(() ->
                     nodeA.bean("deviceOwnership", DeviceOwnership.class).ownerOf(device).isEmpty());
-            return Http.get(nodeA.httpPort(), "/api/v1/device/04900001/status", KEY);
+            return Http.get(nodeA.httpPort(), "/api/v1/device/04900001/status?view=gateway", KEY);
         });
         assertThat(gone.status()).isEqualTo(404);
     }

@@ -51,7 +51,7 @@ class FrameLogEndToEndTest {
             exchange(socket, TestFrames.heartbeat(DEVICE, 2, 0, 0));
             exchange(socket, TestFrames.timeRequest(DEVICE, 3));
             exchange(socket, TestFrames.heartbeat(DEVICE, 4, 0, 1));
-            Http.Answer start = Http.post(gateway.httpPort(), "/api/v1/charging/start?async=true", KEY, """
+            Http.Answer start = Http.post(gateway.httpPort(), "/api/v1/charging/start?view=gateway&async=true", KEY, """
                     {"deviceId": "%s", "port": 1, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1000}
                     """.formatted(DEVICE_ID, ORDER));
             assertThat(start.status()).isEqualTo(202);

@@ -52,7 +52,7 @@ class SessionStoryEndToEndTest {
             socket.send(TestFrames.register(device, 1));
             socket.readFrame();
 
-            CompletableFuture<Http.Answer> started = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> started = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04900001", "port": 1, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1000}
                     """.formatted(order));
             startCommand = socket.readFrame();
@@ -68,7 +68,7 @@ class SessionStoryEndToEndTest {
             socket.send(TestFrames.powerHeartbeat(device, 0x0303, 1, order, 120, 2, 1800));
             socket.send(TestFrames.powerHeartbeat(device, 0x0304, 1, order, 180, 3, 2100));
 
-            CompletableFuture<Http.Answer> stopped = post("/api/v1/charging/stop", """
+            CompletableFuture<Http.Answer> stopped = post("/api/v1/charging/stop?view=gateway", """
                     {"deviceId": "04900001", "port": 1, "orderNo": "%s"}""".formatted(order));
             stopCommand = socket.readFrame();
             stopAck = TestFrames.chargeAck(device, stopCommand.messageId(), 0, order, 1);

@@ -238,7 +238,7 @@ class OperationsEndToEndTest {
 
     private CompletableFuture<Http.Answer> locate(String deviceId) {
         return CompletableFuture.supplyAsync(() -> Http.unchecked(() -> Http.post(gateway.httpPort(),
-                "/api/v1/device/locate", RunningGateway.API_KEY,
+                "/api/v1/device/locate?view=gateway", RunningGateway.API_KEY,
                 "{\"deviceId\": \"" + deviceId + "\", \"locateTime\": 5}")));
     }
 }

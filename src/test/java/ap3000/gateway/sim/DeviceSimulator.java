@@ -346,7 +346,7 @@ public final class DeviceSimulator implements AutoCloseable {
                 + "\"orderNo\":\"%s\",\"balance\":100}", DeviceIds.format(device.physicalId), port,
                 Math.max(60, settings.sessionLength().toSeconds() * 2), order.length() > 16 ? order.substring(0, 16) : order);
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + settings.host() + ":"
-                        + settings.httpPort() + "/api/v1/charging/start?async=true"))
+                        + settings.httpPort() + "/api/v1/charging/start?view=gateway&async=true"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (!settings.apiKey().isEmpty()) {

@@ -211,7 +211,7 @@ public final class FaultBenchmark {
             simulator.driveSessions(Duration.ofSeconds(downSeconds));
             long repliesDuring = simulator.counts().repliesOk.sum() - repliesBefore;
             long settledDuring = simulator.counts().settlementsAcked.sum() - settledBefore;
-            long waiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("events"))
+            long waiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats?view=gateway", RunningGateway.API_KEY).data().get("events"))
                     .get("waiting_in_memory")).longValue();
             redis = ExternalRedis.start(redisPort, redisDir);
             long upAt = System.nanoTime();
@@ -219,7 +219,7 @@ public final class FaultBenchmark {
             long settledAtRestart = simulator.counts().settlementsAcked.sum();
             long recoveredAt = 0;
             while (System.nanoTime() - upAt < Duration.ofSeconds(60).toNanos()) {
-                long stillWaiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", RunningGateway.API_KEY).data()
+                long stillWaiting = ((Number) ((Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats?view=gateway", RunningGateway.API_KEY).data()
                         .get("events")).get("waiting_in_memory")).longValue();
                 if (stillWaiting == 0 && simulator.counts().settlementsAcked.sum() > settledAtRestart) {
                     recoveredAt = System.nanoTime();
@@ -312,7 +312,7 @@ public final class FaultBenchmark {
             }
             Thread.sleep(3000);
             long heapAfter = g.heapAfterGc();
-            Map<?, ?> errors = (Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("protocol_errors");
+            Map<?, ?> errors = (Map<?, ?>) Http.get(g.httpPort, "/api/v1/stats?view=gateway", RunningGateway.API_KEY).data().get("protocol_errors");
             System.out.printf(Locale.ROOT, "garbage sent: %,d bytes on %,d connections (%d closed by the gateway); protocol "
                     + "errors counted: %s%n", sent[0], connections, closed, errors);
             System.out.printf(Locale.ROOT, "healthy devices: %,d replies, %d wrong, %d closed, reply p50 %.2f ms, p99 %.2f ms%n",

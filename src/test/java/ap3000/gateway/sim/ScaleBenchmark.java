@@ -305,7 +305,7 @@ public final class ScaleBenchmark {
             List<String> commands = new ArrayList<>();
             for (int n = 0; n < nodes; n++) {
                 String device = String.format("%08X", 0x05400000 + n * 0x100000);
-                Http.Answer answer = Http.post(gateways.get(0).httpPort, "/api/v1/device/locate", RunningGateway.API_KEY,
+                Http.Answer answer = Http.post(gateways.get(0).httpPort, "/api/v1/device/locate?view=gateway", RunningGateway.API_KEY,
                         "{\"deviceId\": \"" + device + "\", \"locateTime\": 3}");
                 commands.add(device + " (node " + (n + 1) + "): " + answer.status());
             }
@@ -495,11 +495,11 @@ public final class ScaleBenchmark {
         }
 
         long devicesOnline() throws Exception {
-            return ((Number) Http.get(httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("devices_online")).longValue();
+            return ((Number) Http.get(httpPort, "/api/v1/stats?view=gateway", RunningGateway.API_KEY).data().get("devices_online")).longValue();
         }
 
         long connections() throws Exception {
-            return ((Number) Http.get(httpPort, "/api/v1/stats", RunningGateway.API_KEY).data().get("connections")).longValue();
+            return ((Number) Http.get(httpPort, "/api/v1/stats?view=gateway", RunningGateway.API_KEY).data().get("connections")).longValue();
         }
 
         @Override
