@@ -246,7 +246,9 @@ public class NotificationFeed extends ServiceSupport {
     protected void doStop() {
         running = false;
         if (reader != null) {
-            context.getExecutorServiceManager().shutdownGraceful(reader);
+            // not waited for: its blocking read ends within BLOCK_MILLIS by itself, and a stop has a budget
+            // (gateway.shutdown-timeout) that the routes and the webhook workers already share
+            context.getExecutorServiceManager().shutdownNow(reader);
         }
     }
 }

@@ -198,7 +198,7 @@ class ConsoleBrowserEndToEndTest {
         device.send(TestFrames.heartbeat(DEVICE, 2, 0, 0));
         device.readFrame();
 
-        CompletableFuture<Http.Answer> started = post("/api/v1/charging/start", """
+        CompletableFuture<Http.Answer> started = post("/api/v1/charging/start?view=gateway", """
                 {"deviceId": "04A228CD", "port": 1, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1000}
                 """.formatted(ORDER));
         DnyFrame startCommand = device.readFrame();
@@ -213,7 +213,7 @@ class ConsoleBrowserEndToEndTest {
             device.send(TestFrames.powerHeartbeat(DEVICE, 0x10 + i, 1, ORDER, 60 * (i + 1), (i + 1) / 3,
                     POWER_DECI_WATTS[i]));
         }
-        CompletableFuture<Http.Answer> stopped = post("/api/v1/charging/stop", """
+        CompletableFuture<Http.Answer> stopped = post("/api/v1/charging/stop?view=gateway", """
                 {"deviceId": "04A228CD", "port": 1, "orderNo": "%s"}""".formatted(ORDER));
         DnyFrame stopCommand = device.readFrame();
         device.send(TestFrames.chargeAck(DEVICE, stopCommand.messageId(), 0, ORDER, 1));
