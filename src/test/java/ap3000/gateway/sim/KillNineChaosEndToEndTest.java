@@ -47,18 +47,27 @@ class KillNineChaosEndToEndTest {
                 simulator.start();
                 Thread sessions = new Thread(() -> {
                     try {
-                        simulator.driveSessions(Duration.ofSeconds(24));
+                        simulator.driveSessions(Duration.ofMinutes(10)); // until interrupted below
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
                 });
                 sessions.start();
                 for (int kill = 0; kill < 3; kill++) {
-                    Thread.sleep(6_000);
+                    // killed once the devices started sessions on this process, however slowly it came up: a busy
+                    // machine may take longer to start a gateway than a fixed pause would allow
+                    int before = simulator.counts().startedOrders.size();
+                    await().atMost(Duration.ofSeconds(90))
+                            .until(() -> simulator.counts().startedOrders.size() >= before + 15);
                     gateway.destroyForcibly().waitFor(); // SIGKILL: nothing is flushed, redis-server is orphaned
                     gateway = GatewayProcess.start(dataDir, ports[0], environment);
                     GatewayProcess.awaitListening(ports[0], gateway);
                 }
+                // and sessions on the last process too, then no new ones
+                int before = simulator.counts().startedOrders.size();
+                await().atMost(Duration.ofSeconds(90))
+                        .until(() -> simulator.counts().startedOrders.size() >= before + 15);
+                sessions.interrupt();
                 sessions.join();
                 // the devices keep sending their settlements until the gateway acks them
                 await().atMost(Duration.ofSeconds(60)).until(() -> simulator.openSessions() == 0);
