@@ -11,6 +11,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 
 import ap3000.gateway.device.ChargeRequest;
+import ap3000.gateway.device.DeviceIngress;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.protocol.ChargeControl;
@@ -132,7 +133,9 @@ public class ChargingApi {
         ChargeRequest request = (ChargeRequest) outcome.context();
         Payload.ChargeControlAck ack = (Payload.ChargeControlAck) outcome.ack().payload();
         Map<String, Object> data = DeviceCommandAnswers.sent(outcome);
-        data.put("port", request.port());
+        // on 255 the port the device chose; null (never 255) when its ack did not say: charging_start will
+        int port = DeviceIngress.chosenPort(request, ack);
+        data.put("port", port == Units.ANY_PORT ? null : port);
         data.put("order_no", request.orderNo());
         data.put("result", ack.result());
         data.put("result_desc", Descriptions.chargeResult(ack.result()));

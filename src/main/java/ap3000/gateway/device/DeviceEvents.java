@@ -19,6 +19,7 @@ import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.Payload;
+import ap3000.gateway.protocol.Units;
 
 /**
  * Turns what devices say into {@link DeviceEvent}s with the webhook contract's field names and units
@@ -217,10 +218,11 @@ public class DeviceEvents {
     /**
      * The device's answer to a 0x82 start: {@code charging_start} for result 0, else {@code charging_failed}
      * with the result's meaning. Results 3 (port fault) and 9 (relay stuck) are failures the device still
-     * executed: {@code executed} says so.
+     * executed: {@code executed} says so. {@code port} is the one the device chose for a start on port 255
+     * ({@link DeviceIngress#chosenPort}).
      */
     public DeviceEvent chargeStartAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
-                                         Payload.ChargeControlAck answer) {
+                                         Payload.ChargeControlAck answer, int port) {
         long now = clock.millis() / 1000;
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
@@ -229,18 +231,18 @@ public class DeviceEvents {
         data.put("message_id", ack.messageId());
         if (answer.result() == 0) {
             data.put("start_time", now);
-            return event(EventType.CHARGING_START, ack.deviceId(), request.port(), data, ack, connection);
+            return event(EventType.CHARGING_START, ack.deviceId(), port, data, ack, connection);
         }
         data.put("failure_reason", Descriptions.chargeResult(answer.result()));
         data.put("error_code", answer.result());
         data.put("executed", answer.result() == 3 || answer.result() == 9);
         data.put("failed_time", now);
-        return event(EventType.CHARGING_FAILED, ack.deviceId(), request.port(), data, ack, connection);
+        return event(EventType.CHARGING_FAILED, ack.deviceId(), port, data, ack, connection);
     }
 
     /** The device's answer to a 0x82 stop; result 2 ("already in that state") also means the port is stopped. */
     public DeviceEvent chargeStopAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
-                                        Payload.ChargeControlAck answer) {
+                                        Payload.ChargeControlAck answer, int port) {
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
         data.put("response_code", answer.result());
@@ -248,7 +250,7 @@ public class DeviceEvents {
         data.put("stopped", answer.result() == 0 || answer.result() == 2);
         data.put("message_id", ack.messageId());
         data.put("stop_time", clock.millis() / 1000);
-        return event(EventType.CHARGING_STOPPED, ack.deviceId(), request.port(), data, ack, connection);
+        return event(EventType.CHARGING_STOPPED, ack.deviceId(), port, data, ack, connection);
     }
 
     /** A start the device never answered, not even the resend: {@code charging_failed}, reason no_response. */
@@ -270,7 +272,8 @@ public class DeviceEvents {
 
     /**
      * A 0x82 start or stop command as it goes out to the device, once per attempt (a resend is recorded again):
-     * {@code charging_command} with the command frame, direction "out".
+     * {@code charging_command} with the command frame, direction "out". A start on port 255 names no port yet
+     * (the device has not chosen): {@code requested_port} says what was sent.
      */
     public DeviceEvent chargeCommand(DnyFrame command, ChargeRequest request, int attempt,
                                      DeviceRegistry.Connection connection) {
@@ -279,9 +282,17 @@ public class DeviceEvents {
         data.put("command", request.start() ? "start" : "stop");
         data.put("message_id", command.messageId());
         data.put("attempt", attempt);
-        DeviceEvent e = event(EventType.CHARGING_COMMAND, command.deviceId(), request.port(), data, null, connection);
+        data.put("requested_port", request.port());
+        Integer port = request.port() == Units.ANY_PORT ? null : request.port();
+        DeviceEvent e = event(EventType.CHARGING_COMMAND, command.deviceId(), port, data, null, connection);
         return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), e.portNumber(), e.timestamp(), e.data(),
                 e.occurredAtMicros(), command.toHex(), "out", e.connectionId(), e.node());
+    }
+
+    /** The same event on the port a start on port 255 turned out to use (its ID, time and data unchanged). */
+    public static DeviceEvent onPort(DeviceEvent e, int port) {
+        return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), port, e.timestamp(), e.data(),
+                e.occurredAtMicros(), e.frameHex(), e.direction(), e.connectionId(), e.node());
     }
 
     /** The identity of a settlement record: the device repeats it until acked, with the same device, port, order. */

@@ -32,6 +32,7 @@ import ap3000.gateway.protocol.Inbound;
 import ap3000.gateway.protocol.OrderNumber;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.protocol.ServerCommands;
+import ap3000.gateway.protocol.Units;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -178,7 +179,9 @@ public class DeviceIngress {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> always = arrive(connection, in.frame());
         Payload.Settlement settlement = (Payload.Settlement) in.payload();
-        registry.orderEnded(registry.device(in.frame().physicalId()), settlement.port(), settlement.order().text());
+        DeviceRegistry.Device device = registry.device(in.frame().physicalId());
+        portChosen(device, settlement.order().text(), settlement.port()).ifPresent(always::add);
+        registry.orderEnded(device, settlement.port(), settlement.order().text());
         reply(exchange, ServerCommands.ok(in.frame()));
         return EventBatch.once(always, events.settlement(connection, in.frame(), settlement),
                 DeviceEvents.settlementKey(in.frame().deviceId(), settlement));
@@ -188,8 +191,10 @@ public class DeviceIngress {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> out = arrive(connection, in.frame());
         Payload.PowerHeartbeat power = (Payload.PowerHeartbeat) in.payload();
+        DeviceRegistry.Device device = registry.device(in.frame().physicalId());
+        portChosen(device, power.order().text(), power.port()).ifPresent(out::add);
         if (power.isCharging()) {
-            registry.orderStarted(registry.device(in.frame().physicalId()), power.port(), power.order().text());
+            registry.orderStarted(device, power.port(), power.order().text());
         }
         out.addAll(events.power(connection, in.frame(), power));
         return EventBatch.telemetry(out);
@@ -251,22 +256,37 @@ public class DeviceIngress {
             DeviceRegistry.Connection connection = connection(exchange);
             List<DeviceEvent> out = arrive(connection, in.frame());
             DeviceRegistry.Device device = registry.device(in.frame().physicalId());
-            int port = answer.port() != null ? answer.port() : request.port();
+            int port = chosenPort(request, answer);
             if (request.start()) {
-                if (answer.result() == 0 || answer.result() == 3 || answer.result() == 9) {
+                boolean executed = answer.result() == 0 || answer.result() == 3 || answer.result() == 9;
+                if (executed && port != Units.ANY_PORT) {
                     registry.orderStarted(device, port, request.orderNo());
                 }
-                out.add(events.chargeStartAnswer(connection, in.frame(), request, answer));
+                DeviceEvent answered = events.chargeStartAnswer(connection, in.frame(), request, answer, port);
+                if (answer.result() == 0 && port == Units.ANY_PORT) {
+                    // the ack did not say which port the device chose: its first 0x06 or 0x03 of the order will
+                    registry.awaitPort(device, request.orderNo(), answered);
+                } else {
+                    out.add(answered);
+                }
             } else {
                 if (answer.result() == 0 || answer.result() == 2) {
                     registry.orderEnded(device, port, request.orderNo());
                 }
-                out.add(events.chargeStopAnswer(connection, in.frame(), request, answer));
+                out.add(events.chargeStopAnswer(connection, in.frame(), request, answer, port));
             }
             return EventBatch.of(out);
         }
         Integer port = in.payload() instanceof Payload.ChargeControlAck ack ? ack.port() : null;
         return report(EventType.COMMAND_ACK, in, exchange, port);
+    }
+
+    /**
+     * The port a 0x82 answer is about: the one the ack names (for a start on 255, the port the device chose), else
+     * the one asked for; still {@link Units#ANY_PORT} when a start on 255 got an ack without a port.
+     */
+    public static int chosenPort(ChargeRequest request, Payload.ChargeControlAck answer) {
+        return answer.port() != null && answer.port() != Units.ANY_PORT ? answer.port() : request.port();
     }
 
     /**
@@ -313,6 +333,11 @@ public class DeviceIngress {
                 .map(DeviceRegistry.Device::physicalId).toList();
         bestEffort(() -> ownership.refresh(online));
         return EventBatch.of(out);
+    }
+
+    /** The {@code charging_start} of a start on port 255 that waited for this first frame naming its port. */
+    private Optional<DeviceEvent> portChosen(DeviceRegistry.Device device, String order, int port) {
+        return registry.portChosen(device, order).map(started -> DeviceEvents.onPort(started, port));
     }
 
     /** Ownership is for other nodes' commands; a Redis hiccup must not cost a device its reply. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
+import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.Payload;
@@ -81,6 +83,8 @@ public class DeviceRegistry {
         private int[] portStatus;
         private boolean sendsNewHeartbeat;
         private final Map<Integer, String> activeOrders = new ConcurrentHashMap<>();
+        /** charging_start events of starts on port 255 whose ack named no port, by order number. */
+        private final Map<String, DeviceEvent> startsAwaitingPort = new ConcurrentHashMap<>();
 
         Device(int physicalId) {
             this.physicalId = physicalId;
@@ -277,6 +281,16 @@ public class DeviceRegistry {
     /** The order ended (settled, or stopped): the port is free unless another order took it meanwhile. */
     public void orderEnded(Device device, int port, String order) {
         device.activeOrders.remove(port, order);
+    }
+
+    /** Holds the charging_start of a start on port 255 until a frame of its order names the port. */
+    public void awaitPort(Device device, String order, DeviceEvent started) {
+        device.startsAwaitingPort.put(order, started);
+    }
+
+    /** The charging_start that waited for this order's port, once: later frames of the order find nothing. */
+    public Optional<DeviceEvent> portChosen(Device device, String order) {
+        return Optional.ofNullable(device.startsAwaitingPort.remove(order));
     }
 
     public Device device(int physicalId) {

@@ -1,0 +1,117 @@
+package ap3000.gateway.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import ap3000.gateway.Http;
+import ap3000.gateway.RunningGateway;
+import ap3000.gateway.device.DeviceSocket;
+import ap3000.gateway.device.TestFrames;
+import ap3000.gateway.notify.WebhookReceiver.Request;
+import ap3000.gateway.protocol.DnyFrame;
+
+/**
+ * The webhook contract as a platform meets it: a simulated device over TCP, the HTTP API, and the webhooks a real
+ * receiver gets ({@code shared/seeds/third-party-integration-examples.md}).
+ */
+class WebhookContractEndToEndTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static WebhookReceiver receiver;
+    private static RunningGateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        receiver = new WebhookReceiver();
+        gateway = RunningGateway.start(Map.of(
+                "notify.endpoints", "sink",
+                "notify.endpoints.sink.url", receiver.url(),
+                "notify.poll-interval", "20ms",
+                "gateway.downlink.ack-timeout", "1s",
+                "gateway.downlink.answer-margin", "2s"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        receiver.close();
+    }
+
+    @Test
+    void should_name_the_port_the_device_chose_for_a_start_on_port_255_everywhere() throws Exception {
+        int device = 0x04810001;
+        String order = "AUTO_PORT_ORD_01";
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+                    {"deviceId": "04810001", "port": 255, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1}
+                    """.formatted(order));
+            DnyFrame command = socket.readFrame();
+            assertThat(command.data()[5]).isEqualTo((byte) 0xFF); // "device chooses" on the wire
+            socket.send(TestFrames.chargeAck(device, command.messageId(), 0, order, 3));
+            assertThat(start.get().data()).containsEntry("port", 3).containsEntry("started", true);
+            socket.send(TestFrames.powerHeartbeat(device, 0x0201, 3, order, 60, 2, 1500));
+            socket.send(TestFrames.settlement(device, 0x0202, 3, order, 75, 3, 1500, 1));
+            socket.readFrame();
+        }
+        List<Request> events = await().atMost(WAIT).until(() -> ofOrder(device, order),
+                e -> e.stream().map(Request::eventType).toList().containsAll(
+                        List.of("charging_start", "power_heartbeat", "charging_power", "charging_end", "settlement")));
+        // the command record goes out before the device chose: it names no port (requested_port 255), never 255
+        assertThat(events).allSatisfy(e -> assertThat(e.json().get("port_number"))
+                .isEqualTo(e.eventType().equals("charging_command") ? null : 3));
+    }
+
+    @Test
+    void should_hold_charging_start_until_a_frame_names_the_port_when_the_ack_does_not() throws Exception {
+        int device = 0x04810002;
+        String order = "AUTO_PORT_ORD_02";
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+                    {"deviceId": "04810002", "port": 255, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1}
+                    """.formatted(order));
+            DnyFrame command = socket.readFrame();
+            // a short ack: result and order, no port (reference 2.4: absent fields are unknown)
+            byte[] shortAck = new byte[17];
+            System.arraycopy(TestFrames.order(order), 0, shortAck, 1, 16);
+            socket.send(new DnyFrame(device, command.messageId(), 0x82, shortAck));
+            Map<String, Object> answer = start.get().data();
+            assertThat(answer).containsEntry("started", true).containsEntry("port", null);
+            socket.send(TestFrames.powerHeartbeat(device, 0x0201, 2, order, 60, 2, 1500));
+        }
+        Request started = await().atMost(WAIT).until(() -> first(device, "charging_start"), r -> r != null);
+        assertThat(started.json()).containsEntry("port_number", 2);
+        await().atMost(WAIT).until(() -> ofOrder(device, order).stream().map(Request::eventType).toList(),
+                types -> types.contains("power_heartbeat"));
+        assertThat(ofOrder(device, order)).extracting(Request::eventType)
+                .containsSubsequence("charging_command", "charging_start", "power_heartbeat")
+                .filteredOn("charging_start"::equals).hasSize(1);
+    }
+
+    private static List<Request> ofOrder(int device, String order) {
+        return ofDevice(device).stream().filter(r -> r.json().get("data") instanceof Map<?, ?> data
+                && (order.equals(data.get("order_number")) || order.equals(data.get("order_id")))).toList();
+    }
+
+    private static List<Request> ofDevice(int device) {
+        String id = String.format("%08X", device);
+        return receiver.accepted().stream().filter(r -> id.equals(r.json().get("device_id"))).toList();
+    }
+
+    private static Request first(int device, String type) {
+        return ofDevice(device).stream().filter(r -> type.equals(r.eventType())).findFirst().orElse(null);
+    }
+
+    private static CompletableFuture<Http.Answer> post(String path, String json) {
+        return CompletableFuture.supplyAsync(() -> Http.unchecked(() -> Http.post(gateway.httpPort(), path,
+                RunningGateway.API_KEY, json)));
+    }
+}
