@@ -40,6 +40,7 @@ import ap3000.gateway.audit.AuditEntry;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.audit.FrameLog;
 import ap3000.gateway.audit.HeartbeatSummaries;
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceChannelHandlers;
@@ -177,9 +178,13 @@ public class GatewayConfiguration implements CamelConfiguration {
                 .map(EventType::wireName)
                 .filter(type -> endpoints.all().stream().anyMatch(endpoint -> endpoint.subscribes(type)))
                 .collect(Collectors.toSet());
+        Tariffs tariffs = new Tariffs(Tariffs.parseDefault(optional(properties, "gateway.tariff.default", "")),
+                Tariffs.parsePerDevice(optional(properties, "gateway.tariff.per-device", "")), redis,
+                duration(properties, "gateway.tariff.order-price-ttl"),
+                ZoneId.of(required(properties, "gateway.timezone")));
         registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, ownership, clock,
                 Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")), offlineAfter,
-                heartbeats, journaledHeartbeats));
+                heartbeats, journaledHeartbeats, tariffs));
 
         AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),
@@ -237,7 +242,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         Duration answerWithin = duration(properties, "gateway.downlink.ack-timeout").multipliedBy(2)
                 .plus(duration(properties, "gateway.downlink.answer-margin"));
-        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
+        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin, tariffs));
         registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
         NodeMessageSigner nodeSigner = new NodeMessageSigner(ClusterSecret.resolve(
                 optional(properties, ClusterSecret.KEY, ""), Path.of(required(properties, "gateway.data-dir")),

@@ -10,6 +10,7 @@ import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.device.ChargeRequest;
 import ap3000.gateway.device.DeviceIngress;
 import ap3000.gateway.device.DeviceRegistry;
@@ -31,13 +32,19 @@ import ap3000.gateway.protocol.Units;
 public class ChargingApi {
 
     private static final int MAX_DURATION_CAP = 36_000;
+    private static final int MAX_PRICE_FEN = 999_999;
 
     private final DeviceRegistry registry;
     private final Downlink downlink;
     private final Duration answerWithin;
+    private final Tariffs tariffs;
 
-    /** @param answerWithin how long a synchronous call waits: both attempts, pacing included */
-    public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin) {
+    /**
+     * @param answerWithin how long a synchronous call waits: both attempts, pacing included
+     * @param tariffs      keeps a price sent with a start for the order's settlement
+     */
+    public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin, Tariffs tariffs) {
+        this.tariffs = tariffs;
         this.registry = registry;
         this.downlink = downlink;
         this.answerWithin = answerWithin;
@@ -53,6 +60,9 @@ public class ChargingApi {
         long balance = request.longValue("balance", 0, 0xFFFFFFFFL);
         Integer maxDuration = request.optionalInteger("maxDuration", 0, 0xFFFF);
         BigDecimal overloadWatts = request.optionalDecimal("overloadPower", BigDecimal.ZERO, new BigDecimal("6553.5"));
+        // the platform's own price for this order (fen per kWh), used for the settlement's fees
+        Integer energyFen = request.optionalInteger("energyFenPerKwh", 0, MAX_PRICE_FEN);
+        Integer serviceFen = request.optionalInteger("serviceFenPerKwh", 0, MAX_PRICE_FEN);
         DeviceRegistry.Device device = connected(physicalId);
         requirePortExists(device, port);
 
@@ -73,6 +83,10 @@ public class ChargingApi {
         // as IoT-Zinx did: a timed order stops at 1.5 times its time at the latest
         int maxSeconds = maxDuration != null ? maxDuration
                 : mode == 0 && value > 0 ? Math.min(value * 3 / 2, MAX_DURATION_CAP) : 0;
+        if (energyFen != null || serviceFen != null) {
+            tariffs.rememberOrderPrice(DeviceIds.format(physicalId), orderNo, energyFen == null ? 0 : energyFen,
+                    serviceFen == null ? 0 : serviceFen);
+        }
         int overload = overloadWatts == null ? 0 : overloadWatts.multiply(BigDecimal.TEN).intValueExact();
         ChargeControl control = new ChargeControl(mode, balance, port, true, value, OrderNumber.ofText(orderNo),
                 maxSeconds, overload, 0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Command;
@@ -172,12 +173,16 @@ public class DeviceEvents {
      * A 0x03 settlement gives {@code charging_end} then {@code settlement}. Their IDs derive from device, port
      * and order, so a retransmitted settlement names the same events. The device's clock drifts (reference 7),
      * so end time is when the gateway received the record and start time is that minus the duration. The
-     * device reports no money: the fee fields are null for the platform to price the energy.
+     * device reports no money: the energy is priced by the order's tariff ({@link Tariffs}), fees 0 and
+     * {@code tariff_applied: false} when there is none.
      */
-    public List<DeviceEvent> settlement(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Settlement s) {
+    public List<DeviceEvent> settlement(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Settlement s,
+                                       Tariffs tariffs) {
         long end = clock.millis() / 1000;
         long start = end - s.durationSeconds();
         String order = s.order().text();
+        Tariffs.Priced priced = tariffs.price(frame.deviceId(), order, s.energyKwh(), Instant.ofEpochSecond(start),
+                Instant.ofEpochSecond(end));
 
         Map<String, Object> ended = data();
         ended.put("order_id", order);
@@ -194,9 +199,11 @@ public class DeviceEvents {
         settled.put("order_id", order);
         settled.put("card_number", s.cardId());
         settled.put("total_energy", s.energyKwh());
-        settled.put("total_fee", null);
-        settled.put("charge_fee", null);
-        settled.put("service_fee", null);
+        settled.put("total_fee", priced.fees().totalFen());
+        settled.put("charge_fee", priced.fees().chargeFen());
+        settled.put("service_fee", priced.fees().serviceFen());
+        settled.put("tariff_applied", priced.fees().tariffApplied());
+        settled.put("tariff_source", priced.source());
         settled.put("start_time", start);
         settled.put("end_time", end);
         settled.put("settlement_type", settlementType(s.startMode()));

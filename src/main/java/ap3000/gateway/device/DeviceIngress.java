@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.audit.HeartbeatSummaries;
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventType;
@@ -65,6 +66,7 @@ public class DeviceIngress {
     private final Duration offlineAfter;
     private final HeartbeatSummaries heartbeats;
     private final Set<String> journaledHeartbeats;
+    private final Tariffs tariffs;
 
     /**
      * @param cardSwipeAccountStatus the account status (reference 3.6) answered to a card swipe: the gateway
@@ -73,10 +75,12 @@ public class DeviceIngress {
      * @param heartbeats             where every heartbeat is summarized for the audit
      * @param journaledHeartbeats    heartbeat event types an enabled webhook endpoint subscribes to: only these
      *                               are journaled when the heartbeat changed nothing
+     * @param tariffs                price settlements
      */
     public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, DeviceOwnership ownership,
                          Clock clock, int cardSwipeAccountStatus, Duration offlineAfter,
-                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats) {
+                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats, Tariffs tariffs) {
+        this.tariffs = tariffs;
         this.heartbeats = heartbeats;
         this.journaledHeartbeats = Set.copyOf(journaledHeartbeats);
         this.registry = registry;
@@ -183,7 +187,7 @@ public class DeviceIngress {
         portChosen(device, settlement.order().text(), settlement.port()).ifPresent(always::add);
         registry.orderEnded(device, settlement.port(), settlement.order().text());
         reply(exchange, ServerCommands.ok(in.frame()));
-        return EventBatch.once(always, events.settlement(connection, in.frame(), settlement),
+        return EventBatch.once(always, events.settlement(connection, in.frame(), settlement, tariffs),
                 DeviceEvents.settlementKey(in.frame().deviceId(), settlement));
     }
 

@@ -37,7 +37,8 @@ class WebhookContractEndToEndTest {
                 "notify.endpoints.sink.url", receiver.url(),
                 "notify.poll-interval", "20ms",
                 "gateway.downlink.ack-timeout", "1s",
-                "gateway.downlink.answer-margin", "2s"));
+                "gateway.downlink.answer-margin", "2s",
+                "gateway.tariff.per-device", "04810003=100/10"));
     }
 
     @AfterAll
@@ -94,6 +95,64 @@ class WebhookContractEndToEndTest {
         assertThat(ofOrder(device, order)).extracting(Request::eventType)
                 .containsSubsequence("charging_command", "charging_start", "power_heartbeat")
                 .filteredOn("charging_start"::equals).hasSize(1);
+    }
+
+    @Test
+    void should_price_a_settlement_with_the_devices_tariff() throws Exception {
+        int device = 0x04810003;
+        settle(device, "TARIFF_DEVICE_01", 150);
+        Map<String, Object> data = data(await().atMost(WAIT).until(() -> first(device, "settlement"), r -> r != null));
+        // 1.50 kWh at 100 fen energy and 10 fen service per kWh
+        assertThat(data).containsEntry("charge_fee", 150).containsEntry("service_fee", 15)
+                .containsEntry("total_fee", 165).containsEntry("tariff_applied", true)
+                .containsEntry("tariff_source", "device").containsEntry("total_energy", 1.5);
+    }
+
+    @Test
+    void should_price_a_settlement_with_the_price_the_start_request_carried() throws Exception {
+        int device = 0x04810004;
+        String order = "TARIFF_ORDER_01";
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
+            Http.Answer refused = post("/api/v1/charging/start", """
+                    {"deviceId": "04810004", "port": 1, "mode": 0, "value": 60, "orderNo": "%s", "balance": 1,
+                     "energyFenPerKwh": -1}""".formatted(order)).get();
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat((String) refused.body().get("message")).startsWith("energyFenPerKwh:");
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+                    {"deviceId": "04810004", "port": 1, "mode": 0, "value": 60, "orderNo": "%s", "balance": 1,
+                     "energyFenPerKwh": 85, "serviceFenPerKwh": 15}""".formatted(order));
+            DnyFrame command = socket.readFrame();
+            socket.send(TestFrames.chargeAck(device, command.messageId(), 0, order, 1));
+            assertThat(start.get().data()).containsEntry("started", true);
+            // 0.05 kWh: 4.25 fen energy -> 4, 0.75 fen service -> 1 (half-up per component), total 5
+            socket.send(TestFrames.settlement(device, 0x0202, 1, order, 60, 5, 1500, 1));
+            socket.readFrame();
+        }
+        Map<String, Object> data = data(await().atMost(WAIT).until(() -> first(device, "settlement"), r -> r != null));
+        assertThat(data).containsEntry("charge_fee", 4).containsEntry("service_fee", 1).containsEntry("total_fee", 5)
+                .containsEntry("tariff_applied", true).containsEntry("tariff_source", "order");
+    }
+
+    @Test
+    void should_send_zero_fees_and_say_so_when_no_tariff_applies() throws Exception {
+        int device = 0x04810005;
+        settle(device, "NO_TARIFF_ORD_01", 320);
+        Map<String, Object> data = data(await().atMost(WAIT).until(() -> first(device, "settlement"), r -> r != null));
+        assertThat(data).containsEntry("charge_fee", 0).containsEntry("service_fee", 0).containsEntry("total_fee", 0)
+                .containsEntry("tariff_applied", false).containsEntry("tariff_source", "none");
+    }
+
+    /** A device that comes online and uploads one settlement of port 1 (energy in 0.01 kWh). */
+    private static void settle(int device, String order, int energyCentiKwh) throws Exception {
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
+            socket.send(TestFrames.settlement(device, 0x0202, 1, order, 600, energyCentiKwh, 1500, 1));
+            assertThat(socket.readFrame().command()).isEqualTo(0x03);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> data(Request request) {
+        return (Map<String, Object>) request.json().get("data");
     }
 
     private static List<Request> ofOrder(int device, String order) {
