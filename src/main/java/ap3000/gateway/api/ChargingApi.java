@@ -27,7 +27,7 @@ import ap3000.gateway.protocol.Units;
  * Start and stop charging, with IoT-Zinx's paths and JSON ({@code POST /charging/start}, {@code /charging/stop}),
  * plus modifying a running order (0x8A). The call answers when the device acks, or 504 once the command timed
  * out after its resend; with {@code async=true} it answers 202 at once. The device's answer always becomes an
- * event ({@code charging_start}, {@code charging_failed}, {@code charging_stopped}).
+ * event ({@code charging_start}, {@code charging_failed}, {@code charging_stopped}, {@code charging_stop_failed}).
  */
 public class ChargingApi {
 

@@ -29,6 +29,8 @@ import ap3000.gateway.protocol.Units;
  */
 public class DeviceEvents {
 
+    /** The 0x82 result "no response" (reference 3.2), also reported when the device never answered the command. */
+    private static final int NO_RESPONSE = 0x0E;
     private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final Clock clock;
@@ -247,32 +249,51 @@ public class DeviceEvents {
         return event(EventType.CHARGING_FAILED, ack.deviceId(), port, data, ack, connection);
     }
 
-    /** The device's answer to a 0x82 stop; result 2 ("already in that state") also means the port is stopped. */
+    /**
+     * The device's answer to a 0x82 stop: {@code charging_stopped} for result 0, or 2 ("already in that state",
+     * the port is stopped too); any other result is a refusal, {@code charging_stop_failed}.
+     */
     public DeviceEvent chargeStopAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
                                         Payload.ChargeControlAck answer, int port) {
+        long now = clock.millis() / 1000;
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
         data.put("response_code", answer.result());
         data.put("status_desc", Descriptions.chargeResult(answer.result()));
-        data.put("stopped", answer.result() == 0 || answer.result() == 2);
         data.put("message_id", ack.messageId());
-        data.put("stop_time", clock.millis() / 1000);
-        return event(EventType.CHARGING_STOPPED, ack.deviceId(), port, data, ack, connection);
+        if (answer.result() == 0 || answer.result() == 2) {
+            data.put("stopped", true);
+            data.put("stop_time", now);
+            return event(EventType.CHARGING_STOPPED, ack.deviceId(), port, data, ack, connection);
+        }
+        data.put("failure_reason", Descriptions.chargeResult(answer.result()));
+        data.put("error_code", answer.result());
+        data.put("timed_out", false);
+        data.put("failed_time", now);
+        return event(EventType.CHARGING_STOP_FAILED, ack.deviceId(), port, data, ack, connection);
     }
 
-    /** A start the device never answered, not even the resend: {@code charging_failed}, reason no_response. */
+    /**
+     * A start or stop the device never answered, not even the resend. A start becomes {@code charging_failed}
+     * with the contract's numeric codes: 14 (0x0E, "未响应", reference 3.2); a stop becomes
+     * {@code charging_stop_failed}, since the order may still be charging. {@code timed_out} says the device
+     * was silent.
+     */
     public DeviceEvent chargeNoResponse(DnyFrame command, ChargeRequest request, int attempts) {
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
-        data.put("response_code", null);
-        data.put("status_desc", "设备未响应");
-        data.put("failure_reason", "no_response");
-        data.put("error_code", null);
-        data.put("executed", false);
+        data.put("response_code", NO_RESPONSE);
+        data.put("status_desc", Descriptions.chargeResult(NO_RESPONSE));
+        data.put("failure_reason", Descriptions.chargeResult(NO_RESPONSE));
+        data.put("error_code", NO_RESPONSE);
+        if (request.start()) {
+            data.put("executed", false);
+        }
+        data.put("timed_out", true);
         data.put("attempts", attempts);
-        data.put("command", request.start() ? "start" : "stop");
         data.put("failed_time", clock.millis() / 1000);
-        DeviceEvent e = event(EventType.CHARGING_FAILED, command.deviceId(), request.port(), data, null, null);
+        EventType type = request.start() ? EventType.CHARGING_FAILED : EventType.CHARGING_STOP_FAILED;
+        DeviceEvent e = event(type, command.deviceId(), request.port(), data, null, null);
         return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), e.portNumber(), e.timestamp(), e.data(),
                 e.occurredAtMicros(), command.toHex(), "out", null, e.node());
     }

@@ -142,6 +142,38 @@ class WebhookContractEndToEndTest {
                 .containsEntry("tariff_applied", false).containsEntry("tariff_source", "none");
     }
 
+    @Test
+    void should_report_a_refused_or_unanswered_stop_as_charging_stop_failed_never_as_charging_failed()
+            throws Exception {
+        int device = 0x04810006;
+        String order = "STOP_FAILS_ORD01";
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+                    {"deviceId": "04810006", "port": 1, "mode": 0, "value": 600, "orderNo": "%s", "balance": 1}
+                    """.formatted(order));
+            DnyFrame command = socket.readFrame();
+            socket.send(TestFrames.chargeAck(device, command.messageId(), 0, order, 1));
+            start.get();
+            String stopBody = "{\"deviceId\": \"04810006\", \"port\": 1, \"orderNo\": \"%s\"}".formatted(order);
+            CompletableFuture<Http.Answer> refused = post("/api/v1/charging/stop", stopBody);
+            DnyFrame stop = socket.readFrame();
+            socket.send(TestFrames.chargeAck(device, stop.messageId(), 4, order, 1)); // 4: no such port
+            assertThat(refused.get().data()).containsEntry("stopped", false);
+            CompletableFuture<Http.Answer> unanswered = post("/api/v1/charging/stop", stopBody);
+            socket.readFrame();
+            socket.readFrame(); // the resend, also unanswered
+            assertThat(unanswered.get().status()).isEqualTo(504);
+        }
+        List<Request> failed = await().atMost(WAIT).until(() -> ofOrder(device, order).stream()
+                .filter(r -> r.eventType().equals("charging_stop_failed")).toList(), l -> l.size() == 2);
+        assertThat(data(failed.get(0))).containsEntry("response_code", 4).containsEntry("error_code", 4)
+                .containsEntry("timed_out", false);
+        assertThat(data(failed.get(1))).containsEntry("response_code", 14).containsEntry("timed_out", true)
+                .containsEntry("attempts", 2);
+        assertThat(failed).allSatisfy(r -> assertThat(r.json()).containsEntry("port_number", 1));
+        assertThat(ofOrder(device, order)).extracting(Request::eventType).doesNotContain("charging_failed");
+    }
+
     /** A device that comes online and uploads one settlement of port 1 (energy in 0.01 kWh). */
     private static void settle(int device, String order, int energyCentiKwh) throws Exception {
         try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
