@@ -47,6 +47,7 @@ import ap3000.gateway.device.DeviceChannelHandlers;
 import ap3000.gateway.device.DeviceEvents;
 import ap3000.gateway.device.DeviceIngress;
 import ap3000.gateway.device.DeviceOwnership;
+import ap3000.gateway.device.DeviceProfiles;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventBatch;
@@ -184,7 +185,9 @@ public class GatewayConfiguration implements CamelConfiguration {
                 ZoneId.of(required(properties, "gateway.timezone")));
         registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, ownership, clock,
                 Integer.parseInt(required(properties, "gateway.device.card-swipe-account-status")), offlineAfter,
-                heartbeats, journaledHeartbeats, tariffs));
+                heartbeats, journaledHeartbeats, tariffs,
+                new DeviceProfiles(redis, duration(properties, "gateway.device.profile-ttl")),
+                duration(properties, "gateway.device.heartbeat-period")));
 
         AuditStore auditStore = new AuditStore(redis, required(properties, "audit.prefix"),
                 duration(properties, "audit.ttl.events"), duration(properties, "audit.ttl.sessions"),

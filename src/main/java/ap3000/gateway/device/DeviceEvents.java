@@ -48,16 +48,19 @@ public class DeviceEvents {
         this.node = node;
     }
 
-    public DeviceEvent online(DeviceRegistry.Device device, DeviceRegistry.Connection connection, DnyFrame frame) {
+    /** @param profile what the device's registration said (this one's or a remembered one), null when unknown */
+    public DeviceEvent online(DeviceRegistry.Device device, DeviceRegistry.Connection connection, DnyFrame frame,
+                              DeviceProfiles.Profile profile) {
         Map<String, Object> data = data();
         data.put("conn_id", connection.id());
         data.put("remote_addr", connection.remoteAddress());
         data.put("connect_time", connection.connectedAtMillis() / 1000);
         data.put("iccid", connection.iccid());
-        Payload.Register registration = device.registration();
-        if (registration != null) {
-            data.put("device_type", registration.deviceType());
-            data.put("firmware_version", Descriptions.firmwareVersion(registration.firmwareVersion()));
+        if (profile != null) {
+            if (profile.deviceType() != null) {
+                data.put("device_type", profile.deviceType());
+            }
+            data.put("firmware_version", profile.firmwareVersion());
         }
         return event(EventType.DEVICE_ONLINE, device.deviceId(), null, data, frame, connection);
     }
@@ -74,7 +77,13 @@ public class DeviceEvents {
         return event(EventType.DEVICE_OFFLINE, device.deviceId(), null, data, null, connection);
     }
 
-    public DeviceEvent register(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Register r) {
+    /**
+     * @param heartbeatPeriodSeconds the 0x20 frame carries none: the period observed between the device's
+     *                               heartbeats when known, else the configured one
+     * @param periodSource           {@code observed} or {@code configured}
+     */
+    public DeviceEvent register(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Register r,
+                                long heartbeatPeriodSeconds, String periodSource) {
         Map<String, Object> data = data();
         data.put("physical_id", "0x" + frame.deviceId());
         data.put("physical_id_decimal", DeviceIds.printedNumber(frame.physicalId()));
@@ -85,6 +94,8 @@ public class DeviceEvents {
         data.put("device_type", r.deviceType());
         data.put("work_mode", r.workMode());
         data.put("power_board_version", r.powerBoardVersion());
+        data.put("heartbeat_period", heartbeatPeriodSeconds);
+        data.put("heartbeat_period_source", periodSource);
         return event(EventType.DEVICE_REGISTER, frame.deviceId(), null, data, frame, connection);
     }
 

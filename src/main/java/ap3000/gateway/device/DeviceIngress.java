@@ -67,6 +67,8 @@ public class DeviceIngress {
     private final HeartbeatSummaries heartbeats;
     private final Set<String> journaledHeartbeats;
     private final Tariffs tariffs;
+    private final DeviceProfiles profiles;
+    private final Duration heartbeatPeriod;
 
     /**
      * @param cardSwipeAccountStatus the account status (reference 3.6) answered to a card swipe: the gateway
@@ -76,11 +78,17 @@ public class DeviceIngress {
      * @param journaledHeartbeats    heartbeat event types an enabled webhook endpoint subscribes to: only these
      *                               are journaled when the heartbeat changed nothing
      * @param tariffs                price settlements
+     * @param profiles               remember what registrations said, across connections and nodes
+     * @param heartbeatPeriod        the devices' configured heartbeat period, reported in {@code device_register}
+     *                               until a device's own period was observed
      */
     public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, DeviceOwnership ownership,
                          Clock clock, int cardSwipeAccountStatus, Duration offlineAfter,
-                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats, Tariffs tariffs) {
+                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats, Tariffs tariffs,
+                         DeviceProfiles profiles, Duration heartbeatPeriod) {
         this.tariffs = tariffs;
+        this.profiles = profiles;
+        this.heartbeatPeriod = heartbeatPeriod;
         this.heartbeats = heartbeats;
         this.journaledHeartbeats = Set.copyOf(journaledHeartbeats);
         this.registry = registry;
@@ -129,12 +137,25 @@ public class DeviceIngress {
         return EventBatch.EMPTY;
     }
 
+    /**
+     * A registration that brings the device online is stored first, so that its {@code device_online} names the
+     * type and firmware it just sent; a new registration is remembered in Redis for the next connections.
+     */
     public EventBatch onRegister(Inbound.Frame in, Exchange exchange) {
         DeviceRegistry.Connection connection = connection(exchange);
-        List<DeviceEvent> out = arrive(connection, in.frame());
         Payload.Register registration = (Payload.Register) in.payload();
-        if (registry.register(registry.device(in.frame().physicalId()), registration)) {
-            out.add(events.register(connection, in.frame(), registration));
+        DeviceRegistry.Arrival arrival = registry.arrive(connection, in.frame().physicalId(), clock.millis());
+        boolean news = registry.register(arrival.device(), registration);
+        List<DeviceEvent> out = new ArrayList<>();
+        if (arrival.cameOnline()) {
+            out.add(cameOnline(arrival.device(), connection, in.frame()));
+        }
+        if (news) {
+            Integer observed = arrival.device().heartbeatPeriodSeconds();
+            out.add(events.register(connection, in.frame(), registration,
+                    observed != null ? observed : heartbeatPeriod.toSeconds(),
+                    observed != null ? "observed" : "configured"));
+            bestEffort(() -> profiles.remember(in.frame().physicalId(), DeviceProfiles.Profile.of(registration)));
         }
         reply(exchange, ServerCommands.ok(in.frame()));
         return EventBatch.of(out);
@@ -152,7 +173,7 @@ public class DeviceIngress {
         boolean newStyle = in.payload() instanceof Payload.Heartbeat;
         List<Payload.PortReading> ports = newStyle ? ((Payload.Heartbeat) in.payload()).ports()
                 : ((Payload.OldHeartbeat) in.payload()).ports();
-        List<DeviceRegistry.PortChange> changes = registry.updatePorts(device, ports, newStyle);
+        List<DeviceRegistry.PortChange> changes = registry.updatePorts(device, ports, newStyle, clock.millis());
         boolean unchanged = out.isEmpty() && changes.isEmpty();
         heartbeats.record(in.frame().deviceId(), clock.millis(), in.payload(), unchanged);
         if (newStyle || !device.sendsNewHeartbeat()) {
@@ -391,10 +412,29 @@ public class DeviceIngress {
         List<DeviceEvent> out = new ArrayList<>();
         DeviceRegistry.Arrival arrival = registry.arrive(connection, frame.physicalId(), clock.millis());
         if (arrival.cameOnline()) {
-            out.add(events.online(arrival.device(), connection, frame));
-            bestEffort(() -> ownership.claim(frame.physicalId()));
+            out.add(cameOnline(arrival.device(), connection, frame));
         }
         return out;
+    }
+
+    /** The device's {@code device_online}, with its registration's type and firmware when they are known. */
+    private DeviceEvent cameOnline(DeviceRegistry.Device device, DeviceRegistry.Connection connection,
+                                   DnyFrame frame) {
+        Payload.Register registration = device.registration();
+        DeviceProfiles.Profile profile = registration != null ? DeviceProfiles.Profile.of(registration)
+                : recallProfile(frame.physicalId());
+        bestEffort(() -> ownership.claim(frame.physicalId()));
+        return events.online(device, connection, frame, profile);
+    }
+
+    /** A Redis hiccup costs the online event its type and firmware, not the device its reply. */
+    private DeviceProfiles.Profile recallProfile(int physicalId) {
+        try {
+            return profiles.recall(physicalId).orElse(null);
+        } catch (JedisException e) {
+            LOG.debug("Device profile not read from Redis: {}", e.getMessage());
+            return null;
+        }
     }
 
     private static void reply(Exchange exchange, DnyFrame reply) {

@@ -82,6 +82,8 @@ public class DeviceRegistry {
         private Payload.Register registration;
         private int[] portStatus;
         private boolean sendsNewHeartbeat;
+        private long lastHeartbeatMillis;
+        private Integer heartbeatPeriodSeconds;
         private final Map<Integer, String> activeOrders = new ConcurrentHashMap<>();
         /** charging_start events of starts on port 255 whose ack named no port, by order number. */
         private final Map<String, DeviceEvent> startsAwaitingPort = new ConcurrentHashMap<>();
@@ -143,6 +145,11 @@ public class DeviceRegistry {
             return charging;
         }
 
+        /** Seconds between the device's last two heartbeats on one connection; null before two were seen. */
+        public synchronized Integer heartbeatPeriodSeconds() {
+            return heartbeatPeriodSeconds;
+        }
+
         /** True once the device has sent a 0x21 heartbeat: from then on only 0x21 is answered (vendor FAQ). */
         public synchronized boolean sendsNewHeartbeat() {
             return sendsNewHeartbeat;
@@ -188,6 +195,7 @@ public class DeviceRegistry {
                     device.connection.physicalIds.remove(physicalId);
                 }
                 device.registration = null; // a registration on the new connection is news again
+                device.lastHeartbeatMillis = 0; // a gap across a reconnect is not the device's period
             }
             boolean cameOnline = !device.online || moved;
             device.connection = connection;
@@ -210,9 +218,17 @@ public class DeviceRegistry {
         }
     }
 
-    /** Stores the port statuses of a heartbeat and returns the ports whose status changed. */
-    public List<PortChange> updatePorts(Device device, List<Payload.PortReading> ports, boolean newHeartbeat) {
+    /**
+     * Stores the port statuses of a heartbeat received at {@code nowMillis} and returns the ports whose status
+     * changed.
+     */
+    public List<PortChange> updatePorts(Device device, List<Payload.PortReading> ports, boolean newHeartbeat,
+                                        long nowMillis) {
         synchronized (device) {
+            if (device.lastHeartbeatMillis > 0 && nowMillis - device.lastHeartbeatMillis >= 1000) {
+                device.heartbeatPeriodSeconds = (int) Math.round((nowMillis - device.lastHeartbeatMillis) / 1000.0);
+            }
+            device.lastHeartbeatMillis = nowMillis;
             if (newHeartbeat) {
                 device.sendsNewHeartbeat = true;
             }

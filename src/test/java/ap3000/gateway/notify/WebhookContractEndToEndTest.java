@@ -174,6 +174,28 @@ class WebhookContractEndToEndTest {
         assertThat(ofOrder(device, order)).extracting(Request::eventType).doesNotContain("charging_failed");
     }
 
+    @Test
+    void should_name_type_and_firmware_in_device_online_from_the_registration_and_across_reconnects()
+            throws Exception {
+        int device = 0x04810007;
+        try (DeviceSocket first = DeviceSocket.online(gateway.tcpPort(), device)) {
+            Request register = await().atMost(WAIT).until(() -> first(device, "device_register"), r -> r != null);
+            // the 0x20 frame has no period: the configured one until the device's own was observed
+            assertThat(data(register)).containsEntry("heartbeat_period", 180)
+                    .containsEntry("heartbeat_period_source", "configured");
+        }
+        await().atMost(WAIT).until(() -> first(device, "device_offline"), r -> r != null);
+        try (DeviceSocket second = new DeviceSocket(gateway.tcpPort())) {
+            second.send(TestFrames.iccid());
+            second.send(TestFrames.heartbeat(device, 2, 0, 0)); // no registration on this connection
+            second.readFrame();
+            await().atMost(WAIT).until(() -> of(device, "device_online").size() == 2);
+        }
+        // the first was built with the registration of its own first frame, the second with the remembered one
+        assertThat(of(device, "device_online")).allSatisfy(online -> assertThat(data(online))
+                .containsEntry("device_type", 0x31).containsEntry("firmware_version", "V6.40"));
+    }
+
     /** A device that comes online and uploads one settlement of port 1 (energy in 0.01 kWh). */
     private static void settle(int device, String order, int energyCentiKwh) throws Exception {
         try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
@@ -195,6 +217,10 @@ class WebhookContractEndToEndTest {
     private static List<Request> ofDevice(int device) {
         String id = String.format("%08X", device);
         return receiver.accepted().stream().filter(r -> id.equals(r.json().get("device_id"))).toList();
+    }
+
+    private static List<Request> of(int device, String type) {
+        return ofDevice(device).stream().filter(r -> type.equals(r.eventType())).toList();
     }
 
     private static Request first(int device, String type) {
