@@ -49,4 +49,9 @@ public enum EventType {
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /** The type of a wire name; empty for a name the gateway never sends. */
+    public static java.util.Optional<EventType> valueOfWire(String wireName) {
+        return java.util.Arrays.stream(values()).filter(type -> type.wireName().equals(wireName)).findFirst();
+    }
 }
