@@ -3,7 +3,10 @@ package ap3000.gateway.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -194,6 +197,41 @@ class WebhookContractEndToEndTest {
         // the first was built with the registration of its own first frame, the second with the remembered one
         assertThat(of(device, "device_online")).allSatisfy(online -> assertThat(data(online))
                 .containsEntry("device_type", 0x31).containsEntry("firmware_version", "V6.40"));
+    }
+
+    @Test
+    void should_send_every_kind_of_device_report_in_the_shape_its_schema_publishes() throws Exception {
+        int device = 0x04810008;
+        String order = HexFormat.of().formatHex(TestFrames.order("REPORTS_ORDER_01"));
+        Map<Integer, String> reports = new LinkedHashMap<>();
+        reports.put(0x02, "7A8D05DD0000");                                   // card swipe, port 1
+        reports.put(0x04, "0001000000000C00" + order);                         // order confirm
+        reports.put(0x05, "318002" + "00000001");                              // upgrade request
+        reports.put(0x11, "6500015C5CA95F1F06" + HexFormat.of().formatHex(
+                "89860413161892009275".getBytes(StandardCharsets.US_ASCII)) + "50D801"); // host heartbeat
+        reports.put(0x17, "015D0009E80300001027000000");                      // host status
+        reports.put(0x35, "01010080" + "02CD28A204");                          // slave versions
+        reports.put(0x3B, "B101");                                             // FSK parameters request
+        reports.put(0x41, "0C0000000001000000");                               // cabinet heartbeat
+        reports.put(0x42, "010200");                                           // alarm
+        reports.put(0x43, HexFormat.of().formatHex(TestFrames.settlement(device, 1, 1, "REPORTS_ORDER_01", 60, 5,
+                1500, 1).data()));                                              // cabinet charge finished
+        reports.put(0x44, "0100" + order);                                     // port push
+        reports.put(0x7F, "0102");                                             // a command the reference lacks
+        reports.put(0x96, "00");                                               // an ack no command waits for
+        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
+            socket.send(TestFrames.oldHeartbeat(device, 2));
+            int messageId = 0x10;
+            for (Map.Entry<Integer, String> report : reports.entrySet()) {
+                socket.send(new DnyFrame(device, messageId++, report.getKey(), HexFormat.of().parseHex(report.getValue())));
+            }
+            List<String> expected = List.of("device_heartbeat", "card_swipe", "order_confirm", "upgrade_request",
+                    "host_heartbeat", "host_status", "slave_versions", "fsk_params_request", "cabinet_heartbeat",
+                    "alarm", "cabinet_charge_finished", "port_push", "unknown_frame", "command_ack");
+            await().atMost(WAIT).until(() -> ofDevice(device).stream().map(Request::eventType).toList()
+                    .containsAll(expected));
+        }
+        assertThat(receiver.violations()).isEmpty();
     }
 
     /** A device that comes online and uploads one settlement of port 1 (energy in 0.01 kWh). */
