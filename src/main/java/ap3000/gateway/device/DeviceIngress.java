@@ -272,7 +272,8 @@ public class DeviceIngress {
     /**
      * The device's answer to a server command, matched to the command it answers. The server never answers it
      * (reference 1.10, section 7). A start or stop answer becomes {@code charging_start}, {@code charging_failed},
-     * {@code charging_stopped} or {@code charging_stop_failed}; others, and answers no command waits for any more, a {@code command_ack}.
+     * {@code charging_stopped} or {@code charging_stop_failed}; others, and answers no command waits for any more,
+     * a {@code command_ack}.
      */
     public EventBatch onCommandAck(Inbound.Frame in, Exchange exchange) {
         Optional<Downlink.Outcome> outcome = downlink.acknowledge(in);

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class TariffTest {
 
     private static final ZoneId SHANGHAI = ZoneId.of("Asia/Shanghai");
-    private static final Tariff DAY_AND_NIGHT = Tariff.parse("00:00-08:00 60/10, 08:00-22:00 120/30, 22:00-24:00 60/10");
+    private static final Tariff DAY_AND_NIGHT =
+            Tariff.parse("00:00-08:00 60/10, 08:00-22:00 120/30, 22:00-24:00 60/10");
 
     @Test
     void should_price_the_contracts_example_with_a_flat_tariff() {

@@ -223,7 +223,8 @@ class WebhookContractEndToEndTest {
             socket.send(TestFrames.oldHeartbeat(device, 2));
             int messageId = 0x10;
             for (Map.Entry<Integer, String> report : reports.entrySet()) {
-                socket.send(new DnyFrame(device, messageId++, report.getKey(), HexFormat.of().parseHex(report.getValue())));
+                socket.send(new DnyFrame(device, messageId++, report.getKey(),
+                        HexFormat.of().parseHex(report.getValue())));
             }
             List<String> expected = List.of("device_heartbeat", "card_swipe", "order_confirm", "upgrade_request",
                     "host_heartbeat", "host_status", "slave_versions", "fsk_params_request", "cabinet_heartbeat",
