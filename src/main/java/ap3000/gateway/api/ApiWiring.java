@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.audit.FrameLog;
 import ap3000.gateway.audit.HeartbeatSummaries;
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.device.DeviceOwnership;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
@@ -70,6 +71,8 @@ public class ApiWiring {
     GatewayMetrics gatewayMetrics;
     @BeanInject("alerts")
     Alerts alerts;
+    @BeanInject("tariffs")
+    Tariffs tariffs;
     @PropertyInject("camel.rest.context-path")
     String contextPath;
     @PropertyInject("camel.server.port")
@@ -111,7 +114,7 @@ public class ApiWiring {
         registry.bind("apiExplorer", new ApiExplorer(contextPath));
         // a synchronous call waits for the ack of the command and of its one resend, and a margin
         Duration answerWithin = ackTimeout.multipliedBy(2).plus(answerMargin);
-        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin));
+        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin, tariffs));
         registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin, nodeId));
         registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, webhookMetrics, clock));

@@ -11,7 +11,9 @@ import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.device.ChargeRequest;
+import ap3000.gateway.device.DeviceIngress;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.protocol.ChargeControl;
@@ -28,11 +30,12 @@ import ap3000.gateway.protocol.Units;
  * did, once the command is on its way ({@link IotZinx}); with {@code view=gateway} it answers when the device acks,
  * with the ack's result, or 504 once the command timed out after its resend, and with {@code async=true} 202 at
  * once. The device's answer always becomes an event ({@code charging_start}, {@code charging_failed},
- * {@code charging_stopped}).
+ * {@code charging_stopped}, {@code charging_stop_failed}).
  */
 public class ChargingApi {
 
     private static final int MAX_DURATION_CAP = 36_000;
+    private static final int MAX_PRICE_FEN = 999_999;
 
     private final DeviceRegistry registry;
     private final Downlink downlink;
@@ -42,9 +45,14 @@ public class ChargingApi {
      * Only this node's: after the device moved to another node, an update needs a new start.
      */
     private final Map<String, ChargeControl> startsSent = new ConcurrentHashMap<>();
+    private final Tariffs tariffs;
 
-    /** @param answerWithin how long a synchronous call waits: both attempts, pacing included */
-    public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin) {
+    /**
+     * @param answerWithin how long a synchronous call waits: both attempts, pacing included
+     * @param tariffs      keeps a price sent with a start for the order's settlement
+     */
+    public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin, Tariffs tariffs) {
+        this.tariffs = tariffs;
         this.registry = registry;
         this.downlink = downlink;
         this.answerWithin = answerWithin;
@@ -75,6 +83,7 @@ public class ChargingApi {
         if (conflict != null) {
             throw new ApiException(409, conflict);
         }
+        rememberPrice(request, physicalId, orderNo);
         ChargeControl control = startControl(mode, balance, port, value, orderNo, maxDuration, overloadWatts);
         startsSent.put(key(physicalId, port), control);
         return send(exchange, physicalId, control, new ChargeRequest(true, port, orderNo), async);
@@ -126,12 +135,29 @@ public class ChargingApi {
             throw new ApiException(409, "充电状态冲突", Map.of("error", conflict));
         }
         if (!orderNo.equals(device.activeOrder(port))) {
+            IotZinx.field(() -> {
+                rememberPrice(request, physicalId, orderNo);
+                return null;
+            });
             ChargeControl control = startControl(mode, balance, port, value, orderNo, maxDuration, overloadWatts);
             startsSent.put(key(physicalId, port), control);
             sendNow(physicalId, control, new ChargeRequest(true, port, orderNo));
         }
         return new ApiResponse(0, "充电启动成功", IotZinx.action(given, physicalId, port, orderNo, mode, value, balance,
                 0, 0, "start"));
+    }
+
+    /**
+     * Keeps the platform's own price for this order (fen per kWh, optional {@code energyFenPerKwh} and
+     * {@code serviceFenPerKwh}) for the fees of its settlement.
+     */
+    private void rememberPrice(RequestBody request, int physicalId, String orderNo) {
+        Integer energyFen = request.optionalInteger("energyFenPerKwh", 0, MAX_PRICE_FEN);
+        Integer serviceFen = request.optionalInteger("serviceFenPerKwh", 0, MAX_PRICE_FEN);
+        if (energyFen != null || serviceFen != null) {
+            tariffs.rememberOrderPrice(DeviceIds.format(physicalId), orderNo, energyFen == null ? 0 : energyFen,
+                    serviceFen == null ? 0 : serviceFen);
+        }
     }
 
     /**
@@ -249,7 +275,9 @@ public class ChargingApi {
         ChargeRequest request = (ChargeRequest) outcome.context();
         Payload.ChargeControlAck ack = (Payload.ChargeControlAck) outcome.ack().payload();
         Map<String, Object> data = DeviceCommandAnswers.sent(outcome);
-        data.put("port", request.port());
+        // on 255 the port the device chose; null (never 255) when its ack did not say: charging_start will
+        int port = DeviceIngress.chosenPort(request, ack);
+        data.put("port", port == Units.ANY_PORT ? null : port);
         data.put("order_no", request.orderNo());
         data.put("result", ack.result());
         data.put("result_desc", Descriptions.chargeResult(ack.result()));

@@ -32,20 +32,14 @@ public class OpenApiDocument {
 
     /** @param publicUrl the API's URL as clients reach it (behind a proxy, say); blank: the request's Host */
     public OpenApiDocument(String contextPath, String publicUrl) {
-        this(contextPath, publicUrl, OpenApiDocument.class.getClassLoader());
-    }
-
-    /** @param resources where the document and the event schemas are looked up */
-    OpenApiDocument(String contextPath, String publicUrl, ClassLoader resources) {
+        ClassLoader resources = OpenApiDocument.class.getClassLoader();
         this.contextPath = contextPath;
         this.publicUrl = publicUrl == null || publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "");
         this.document = (ObjectNode) read(resources, RESOURCE);
+        // every event type has its schema (contract/events, docs/event-catalogue.md): a missing one fails the start
         ObjectNode webhooks = document.putObject("webhooks");
         for (EventType type : EventType.values()) {
-            JsonNode schema = readIfPresent(resources, schemaResource(type));
-            if (schema != null) {
-                webhooks.set(type.wireName(), webhook(type, schema));
-            }
+            webhooks.set(type.wireName(), webhook(type, read(resources, schemaResource(type))));
         }
     }
 
@@ -67,7 +61,7 @@ public class OpenApiDocument {
         ObjectNode operation = post.putObject("post");
         operation.put("operationId", "webhook_" + type.wireName());
         operation.put("summary", "The " + type.wireName() + " event, POSTed to every endpoint subscribed to it");
-        operation.put("description", "Signed as described in the README (\"Webhooks\"); deduplicate on event_id.");
+        operation.put("description", "Signed with Standard Webhooks (docs/webhooks.md); deduplicate on event_id.");
         operation.putObject("requestBody").put("required", true).putObject("content")
                 .putObject("application/json").set("schema", schema);
         ObjectNode responses = operation.putObject("responses");
@@ -79,16 +73,11 @@ public class OpenApiDocument {
     }
 
     private static JsonNode read(ClassLoader resources, String resource) {
-        JsonNode node = readIfPresent(resources, resource);
-        if (node == null) {
-            throw new IllegalStateException("missing resource " + resource);
-        }
-        return node;
-    }
-
-    private static JsonNode readIfPresent(ClassLoader resources, String resource) {
         try (InputStream in = resources.getResourceAsStream(resource.substring(1))) {
-            return in == null ? null : JSON.readTree(in);
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + resource);
+            }
+            return JSON.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException("unreadable resource " + resource, e);
         }

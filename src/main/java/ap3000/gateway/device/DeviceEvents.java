@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Command;
@@ -19,6 +20,7 @@ import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.Payload;
+import ap3000.gateway.protocol.Units;
 
 /**
  * Turns what devices say into {@link DeviceEvent}s with the webhook contract's field names and units
@@ -27,6 +29,8 @@ import ap3000.gateway.protocol.Payload;
  */
 public class DeviceEvents {
 
+    /** The 0x82 result "no response" (reference 3.2), also reported when the device never answered the command. */
+    private static final int NO_RESPONSE = 0x0E;
     private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final Clock clock;
@@ -44,16 +48,19 @@ public class DeviceEvents {
         this.node = node;
     }
 
-    public DeviceEvent online(DeviceRegistry.Device device, DeviceRegistry.Connection connection, DnyFrame frame) {
+    /** @param profile what the device's registration said (this one's or a remembered one), null when unknown */
+    public DeviceEvent online(DeviceRegistry.Device device, DeviceRegistry.Connection connection, DnyFrame frame,
+                              DeviceProfiles.Profile profile) {
         Map<String, Object> data = data();
         data.put("conn_id", connection.id());
         data.put("remote_addr", connection.remoteAddress());
         data.put("connect_time", connection.connectedAtMillis() / 1000);
         data.put("iccid", connection.iccid());
-        Payload.Register registration = device.registration();
-        if (registration != null) {
-            data.put("device_type", registration.deviceType());
-            data.put("firmware_version", Descriptions.firmwareVersion(registration.firmwareVersion()));
+        if (profile != null) {
+            if (profile.deviceType() != null) {
+                data.put("device_type", profile.deviceType());
+            }
+            data.put("firmware_version", profile.firmwareVersion());
         }
         return event(EventType.DEVICE_ONLINE, device.deviceId(), null, data, frame, connection);
     }
@@ -70,7 +77,13 @@ public class DeviceEvents {
         return event(EventType.DEVICE_OFFLINE, device.deviceId(), null, data, null, connection);
     }
 
-    public DeviceEvent register(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Register r) {
+    /**
+     * @param heartbeatPeriodSeconds the 0x20 frame carries none: the period observed between the device's
+     *                               heartbeats when known, else the configured one
+     * @param periodSource           {@code observed} or {@code configured}
+     */
+    public DeviceEvent register(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Register r,
+                                long heartbeatPeriodSeconds, String periodSource) {
         Map<String, Object> data = data();
         data.put("physical_id", "0x" + frame.deviceId());
         data.put("physical_id_decimal", DeviceIds.printedNumber(frame.physicalId()));
@@ -81,6 +94,8 @@ public class DeviceEvents {
         data.put("device_type", r.deviceType());
         data.put("work_mode", r.workMode());
         data.put("power_board_version", r.powerBoardVersion());
+        data.put("heartbeat_period", heartbeatPeriodSeconds);
+        data.put("heartbeat_period_source", periodSource);
         return event(EventType.DEVICE_REGISTER, frame.deviceId(), null, data, frame, connection);
     }
 
@@ -171,12 +186,16 @@ public class DeviceEvents {
      * A 0x03 settlement gives {@code charging_end} then {@code settlement}. Their IDs derive from device, port
      * and order, so a retransmitted settlement names the same events. The device's clock drifts (reference 7),
      * so end time is when the gateway received the record and start time is that minus the duration. The
-     * device reports no money: the fee fields are null for the platform to price the energy.
+     * device reports no money: the energy is priced by the order's tariff ({@link Tariffs}), fees 0 and
+     * {@code tariff_applied: false} when there is none.
      */
-    public List<DeviceEvent> settlement(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Settlement s) {
+    public List<DeviceEvent> settlement(DeviceRegistry.Connection connection, DnyFrame frame, Payload.Settlement s,
+                                       Tariffs tariffs) {
         long end = clock.millis() / 1000;
         long start = end - s.durationSeconds();
         String order = s.order().text();
+        Tariffs.Priced priced = tariffs.price(frame.deviceId(), order, s.energyKwh(), Instant.ofEpochSecond(start),
+                Instant.ofEpochSecond(end));
 
         Map<String, Object> ended = data();
         ended.put("order_id", order);
@@ -193,9 +212,11 @@ public class DeviceEvents {
         settled.put("order_id", order);
         settled.put("card_number", s.cardId());
         settled.put("total_energy", s.energyKwh());
-        settled.put("total_fee", null);
-        settled.put("charge_fee", null);
-        settled.put("service_fee", null);
+        settled.put("total_fee", priced.fees().totalFen());
+        settled.put("charge_fee", priced.fees().chargeFen());
+        settled.put("service_fee", priced.fees().serviceFen());
+        settled.put("tariff_applied", priced.fees().tariffApplied());
+        settled.put("tariff_source", priced.source());
         settled.put("start_time", start);
         settled.put("end_time", end);
         settled.put("settlement_type", settlementType(s.startMode()));
@@ -217,10 +238,11 @@ public class DeviceEvents {
     /**
      * The device's answer to a 0x82 start: {@code charging_start} for result 0, else {@code charging_failed}
      * with the result's meaning. Results 3 (port fault) and 9 (relay stuck) are failures the device still
-     * executed: {@code executed} says so.
+     * executed: {@code executed} says so. {@code port} is the one the device chose for a start on port 255
+     * ({@link DeviceIngress#chosenPort}).
      */
     public DeviceEvent chargeStartAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
-                                         Payload.ChargeControlAck answer) {
+                                         Payload.ChargeControlAck answer, int port) {
         long now = clock.millis() / 1000;
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
@@ -229,48 +251,68 @@ public class DeviceEvents {
         data.put("message_id", ack.messageId());
         if (answer.result() == 0) {
             data.put("start_time", now);
-            return event(EventType.CHARGING_START, ack.deviceId(), request.port(), data, ack, connection);
+            return event(EventType.CHARGING_START, ack.deviceId(), port, data, ack, connection);
         }
         data.put("failure_reason", Descriptions.chargeResult(answer.result()));
         data.put("error_code", answer.result());
         data.put("executed", answer.result() == 3 || answer.result() == 9);
         data.put("failed_time", now);
-        return event(EventType.CHARGING_FAILED, ack.deviceId(), request.port(), data, ack, connection);
+        return event(EventType.CHARGING_FAILED, ack.deviceId(), port, data, ack, connection);
     }
 
-    /** The device's answer to a 0x82 stop; result 2 ("already in that state") also means the port is stopped. */
+    /**
+     * The device's answer to a 0x82 stop: {@code charging_stopped} for result 0, or 2 ("already in that state",
+     * the port is stopped too); any other result is a refusal, {@code charging_stop_failed}.
+     */
     public DeviceEvent chargeStopAnswer(DeviceRegistry.Connection connection, DnyFrame ack, ChargeRequest request,
-                                        Payload.ChargeControlAck answer) {
+                                        Payload.ChargeControlAck answer, int port) {
+        long now = clock.millis() / 1000;
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
         data.put("response_code", answer.result());
         data.put("status_desc", Descriptions.chargeResult(answer.result()));
-        data.put("stopped", answer.result() == 0 || answer.result() == 2);
         data.put("message_id", ack.messageId());
-        data.put("stop_time", clock.millis() / 1000);
-        return event(EventType.CHARGING_STOPPED, ack.deviceId(), request.port(), data, ack, connection);
+        if (answer.result() == 0 || answer.result() == 2) {
+            data.put("stopped", true);
+            data.put("stop_time", now);
+            return event(EventType.CHARGING_STOPPED, ack.deviceId(), port, data, ack, connection);
+        }
+        data.put("failure_reason", Descriptions.chargeResult(answer.result()));
+        data.put("error_code", answer.result());
+        data.put("timed_out", false);
+        data.put("failed_time", now);
+        return event(EventType.CHARGING_STOP_FAILED, ack.deviceId(), port, data, ack, connection);
     }
 
-    /** A start the device never answered, not even the resend: {@code charging_failed}, reason no_response. */
+    /**
+     * A start or stop the device never answered, not even the resend. A start becomes {@code charging_failed}
+     * with the contract's numeric codes: 14 (0x0E, "未响应", reference 3.2); a stop becomes
+     * {@code charging_stop_failed}, since the order may still be charging. {@code timed_out} says the device
+     * was silent.
+     */
     public DeviceEvent chargeNoResponse(DnyFrame command, ChargeRequest request, int attempts) {
         Map<String, Object> data = data();
         data.put("order_number", request.orderNo());
-        data.put("response_code", null);
-        data.put("status_desc", "设备未响应");
-        data.put("failure_reason", "no_response");
-        data.put("error_code", null);
-        data.put("executed", false);
+        data.put("response_code", NO_RESPONSE);
+        data.put("status_desc", Descriptions.chargeResult(NO_RESPONSE));
+        data.put("failure_reason", Descriptions.chargeResult(NO_RESPONSE));
+        data.put("error_code", NO_RESPONSE);
+        if (request.start()) {
+            data.put("executed", false);
+        }
+        data.put("timed_out", true);
         data.put("attempts", attempts);
-        data.put("command", request.start() ? "start" : "stop");
         data.put("failed_time", clock.millis() / 1000);
-        DeviceEvent e = event(EventType.CHARGING_FAILED, command.deviceId(), request.port(), data, null, null);
+        EventType type = request.start() ? EventType.CHARGING_FAILED : EventType.CHARGING_STOP_FAILED;
+        DeviceEvent e = event(type, command.deviceId(), request.port(), data, null, null);
         return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), e.portNumber(), e.timestamp(), e.data(),
                 e.occurredAtMicros(), command.toHex(), "out", null, e.node());
     }
 
     /**
      * A 0x82 start or stop command as it goes out to the device, once per attempt (a resend is recorded again):
-     * {@code charging_command} with the command frame, direction "out".
+     * {@code charging_command} with the command frame, direction "out". A start on port 255 names no port yet
+     * (the device has not chosen): {@code requested_port} says what was sent.
      */
     public DeviceEvent chargeCommand(DnyFrame command, ChargeRequest request, int attempt,
                                      DeviceRegistry.Connection connection) {
@@ -279,9 +321,17 @@ public class DeviceEvents {
         data.put("command", request.start() ? "start" : "stop");
         data.put("message_id", command.messageId());
         data.put("attempt", attempt);
-        DeviceEvent e = event(EventType.CHARGING_COMMAND, command.deviceId(), request.port(), data, null, connection);
+        data.put("requested_port", request.port());
+        Integer port = request.port() == Units.ANY_PORT ? null : request.port();
+        DeviceEvent e = event(EventType.CHARGING_COMMAND, command.deviceId(), port, data, null, connection);
         return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), e.portNumber(), e.timestamp(), e.data(),
                 e.occurredAtMicros(), command.toHex(), "out", e.connectionId(), e.node());
+    }
+
+    /** The same event on the port a start on port 255 turned out to use (its ID, time and data unchanged). */
+    public static DeviceEvent onPort(DeviceEvent e, int port) {
+        return new DeviceEvent(e.eventId(), e.eventType(), e.deviceId(), port, e.timestamp(), e.data(),
+                e.occurredAtMicros(), e.frameHex(), e.direction(), e.connectionId(), e.node());
     }
 
     /** The identity of a settlement record: the device repeats it until acked, with the same device, port, order. */

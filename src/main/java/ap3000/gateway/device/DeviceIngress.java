@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.audit.HeartbeatSummaries;
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventBatch;
 import ap3000.gateway.event.EventType;
@@ -32,6 +33,7 @@ import ap3000.gateway.protocol.Inbound;
 import ap3000.gateway.protocol.OrderNumber;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.protocol.ServerCommands;
+import ap3000.gateway.protocol.Units;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -64,6 +66,9 @@ public class DeviceIngress {
     private final Duration offlineAfter;
     private final HeartbeatSummaries heartbeats;
     private final Set<String> journaledHeartbeats;
+    private final Tariffs tariffs;
+    private final DeviceProfiles profiles;
+    private final Duration heartbeatPeriod;
 
     /**
      * @param cardSwipeAccountStatus the account status (reference 3.6) answered to a card swipe: the gateway
@@ -72,10 +77,18 @@ public class DeviceIngress {
      * @param heartbeats             where every heartbeat is summarized for the audit
      * @param journaledHeartbeats    heartbeat event types an enabled webhook endpoint subscribes to: only these
      *                               are journaled when the heartbeat changed nothing
+     * @param tariffs                price settlements
+     * @param profiles               remember what registrations said, across connections and nodes
+     * @param heartbeatPeriod        the devices' configured heartbeat period, reported in {@code device_register}
+     *                               until a device's own period was observed
      */
     public DeviceIngress(DeviceRegistry registry, DeviceEvents events, Downlink downlink, DeviceOwnership ownership,
                          Clock clock, int cardSwipeAccountStatus, Duration offlineAfter,
-                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats) {
+                         HeartbeatSummaries heartbeats, Set<String> journaledHeartbeats, Tariffs tariffs,
+                         DeviceProfiles profiles, Duration heartbeatPeriod) {
+        this.tariffs = tariffs;
+        this.profiles = profiles;
+        this.heartbeatPeriod = heartbeatPeriod;
         this.heartbeats = heartbeats;
         this.journaledHeartbeats = Set.copyOf(journaledHeartbeats);
         this.registry = registry;
@@ -124,12 +137,25 @@ public class DeviceIngress {
         return EventBatch.EMPTY;
     }
 
+    /**
+     * A registration that brings the device online is stored first, so that its {@code device_online} names the
+     * type and firmware it just sent; a new registration is remembered in Redis for the next connections.
+     */
     public EventBatch onRegister(Inbound.Frame in, Exchange exchange) {
         DeviceRegistry.Connection connection = connection(exchange);
-        List<DeviceEvent> out = arrive(connection, in.frame());
         Payload.Register registration = (Payload.Register) in.payload();
-        if (registry.register(registry.device(in.frame().physicalId()), registration)) {
-            out.add(events.register(connection, in.frame(), registration));
+        DeviceRegistry.Arrival arrival = registry.arrive(connection, in.frame().physicalId(), clock.millis());
+        boolean news = registry.register(arrival.device(), registration);
+        List<DeviceEvent> out = new ArrayList<>();
+        if (arrival.cameOnline()) {
+            out.add(cameOnline(arrival.device(), connection, in.frame()));
+        }
+        if (news) {
+            Integer observed = arrival.device().heartbeatPeriodSeconds();
+            out.add(events.register(connection, in.frame(), registration,
+                    observed != null ? observed : heartbeatPeriod.toSeconds(),
+                    observed != null ? "observed" : "configured"));
+            bestEffort(() -> profiles.remember(in.frame().physicalId(), DeviceProfiles.Profile.of(registration)));
         }
         reply(exchange, ServerCommands.ok(in.frame()));
         return EventBatch.of(out);
@@ -147,7 +173,7 @@ public class DeviceIngress {
         boolean newStyle = in.payload() instanceof Payload.Heartbeat;
         List<Payload.PortReading> ports = newStyle ? ((Payload.Heartbeat) in.payload()).ports()
                 : ((Payload.OldHeartbeat) in.payload()).ports();
-        List<DeviceRegistry.PortChange> changes = registry.updatePorts(device, ports, newStyle);
+        List<DeviceRegistry.PortChange> changes = registry.updatePorts(device, ports, newStyle, clock.millis());
         boolean unchanged = out.isEmpty() && changes.isEmpty();
         heartbeats.record(in.frame().deviceId(), clock.millis(), in.payload(), unchanged);
         if (newStyle || !device.sendsNewHeartbeat()) {
@@ -178,9 +204,11 @@ public class DeviceIngress {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> always = arrive(connection, in.frame());
         Payload.Settlement settlement = (Payload.Settlement) in.payload();
-        registry.orderEnded(registry.device(in.frame().physicalId()), settlement.port(), settlement.order().text());
+        DeviceRegistry.Device device = registry.device(in.frame().physicalId());
+        portChosen(device, settlement.order().text(), settlement.port()).ifPresent(always::add);
+        registry.orderEnded(device, settlement.port(), settlement.order().text());
         reply(exchange, ServerCommands.ok(in.frame()));
-        return EventBatch.once(always, events.settlement(connection, in.frame(), settlement),
+        return EventBatch.once(always, events.settlement(connection, in.frame(), settlement, tariffs),
                 DeviceEvents.settlementKey(in.frame().deviceId(), settlement));
     }
 
@@ -188,8 +216,10 @@ public class DeviceIngress {
         DeviceRegistry.Connection connection = connection(exchange);
         List<DeviceEvent> out = arrive(connection, in.frame());
         Payload.PowerHeartbeat power = (Payload.PowerHeartbeat) in.payload();
+        DeviceRegistry.Device device = registry.device(in.frame().physicalId());
+        portChosen(device, power.order().text(), power.port()).ifPresent(out::add);
         if (power.isCharging()) {
-            registry.orderStarted(registry.device(in.frame().physicalId()), power.port(), power.order().text());
+            registry.orderStarted(device, power.port(), power.order().text());
         }
         out.addAll(events.power(connection, in.frame(), power));
         return EventBatch.telemetry(out);
@@ -241,8 +271,9 @@ public class DeviceIngress {
 
     /**
      * The device's answer to a server command, matched to the command it answers. The server never answers it
-     * (reference 1.10, section 7). A start or stop answer becomes {@code charging_start}, {@code charging_failed}
-     * or {@code charging_stopped}; others, and answers no command waits for any more, a {@code command_ack}.
+     * (reference 1.10, section 7). A start or stop answer becomes {@code charging_start}, {@code charging_failed},
+     * {@code charging_stopped} or {@code charging_stop_failed}; others, and answers no command waits for any more,
+     * a {@code command_ack}.
      */
     public EventBatch onCommandAck(Inbound.Frame in, Exchange exchange) {
         Optional<Downlink.Outcome> outcome = downlink.acknowledge(in);
@@ -251,22 +282,37 @@ public class DeviceIngress {
             DeviceRegistry.Connection connection = connection(exchange);
             List<DeviceEvent> out = arrive(connection, in.frame());
             DeviceRegistry.Device device = registry.device(in.frame().physicalId());
-            int port = answer.port() != null ? answer.port() : request.port();
+            int port = chosenPort(request, answer);
             if (request.start()) {
-                if (answer.result() == 0 || answer.result() == 3 || answer.result() == 9) {
+                boolean executed = answer.result() == 0 || answer.result() == 3 || answer.result() == 9;
+                if (executed && port != Units.ANY_PORT) {
                     registry.orderStarted(device, port, request.orderNo());
                 }
-                out.add(events.chargeStartAnswer(connection, in.frame(), request, answer));
+                DeviceEvent answered = events.chargeStartAnswer(connection, in.frame(), request, answer, port);
+                if (answer.result() == 0 && port == Units.ANY_PORT) {
+                    // the ack did not say which port the device chose: its first 0x06 or 0x03 of the order will
+                    registry.awaitPort(device, request.orderNo(), answered);
+                } else {
+                    out.add(answered);
+                }
             } else {
                 if (answer.result() == 0 || answer.result() == 2) {
                     registry.orderEnded(device, port, request.orderNo());
                 }
-                out.add(events.chargeStopAnswer(connection, in.frame(), request, answer));
+                out.add(events.chargeStopAnswer(connection, in.frame(), request, answer, port));
             }
             return EventBatch.of(out);
         }
         Integer port = in.payload() instanceof Payload.ChargeControlAck ack ? ack.port() : null;
         return report(EventType.COMMAND_ACK, in, exchange, port);
+    }
+
+    /**
+     * The port a 0x82 answer is about: the one the ack names (for a start on 255, the port the device chose), else
+     * the one asked for; still {@link Units#ANY_PORT} when a start on 255 got an ack without a port.
+     */
+    public static int chosenPort(ChargeRequest request, Payload.ChargeControlAck answer) {
+        return answer.port() != null && answer.port() != Units.ANY_PORT ? answer.port() : request.port();
     }
 
     /**
@@ -313,6 +359,11 @@ public class DeviceIngress {
                 .map(DeviceRegistry.Device::physicalId).toList();
         bestEffort(() -> ownership.refresh(online));
         return EventBatch.of(out);
+    }
+
+    /** The {@code charging_start} of a start on port 255 that waited for this first frame naming its port. */
+    private Optional<DeviceEvent> portChosen(DeviceRegistry.Device device, String order, int port) {
+        return registry.portChosen(device, order).map(started -> DeviceEvents.onPort(started, port));
     }
 
     /** Ownership is for other nodes' commands; a Redis hiccup must not cost a device its reply. */
@@ -362,10 +413,29 @@ public class DeviceIngress {
         List<DeviceEvent> out = new ArrayList<>();
         DeviceRegistry.Arrival arrival = registry.arrive(connection, frame.physicalId(), clock.millis());
         if (arrival.cameOnline()) {
-            out.add(events.online(arrival.device(), connection, frame));
-            bestEffort(() -> ownership.claim(frame.physicalId()));
+            out.add(cameOnline(arrival.device(), connection, frame));
         }
         return out;
+    }
+
+    /** The device's {@code device_online}, with its registration's type and firmware when they are known. */
+    private DeviceEvent cameOnline(DeviceRegistry.Device device, DeviceRegistry.Connection connection,
+                                   DnyFrame frame) {
+        Payload.Register registration = device.registration();
+        DeviceProfiles.Profile profile = registration != null ? DeviceProfiles.Profile.of(registration)
+                : recallProfile(frame.physicalId());
+        bestEffort(() -> ownership.claim(frame.physicalId()));
+        return events.online(device, connection, frame, profile);
+    }
+
+    /** A Redis hiccup costs the online event its type and firmware, not the device its reply. */
+    private DeviceProfiles.Profile recallProfile(int physicalId) {
+        try {
+            return profiles.recall(physicalId).orElse(null);
+        } catch (JedisException e) {
+            LOG.debug("Device profile not read from Redis: {}", e.getMessage());
+            return null;
+        }
     }
 
     private static void reply(Exchange exchange, DnyFrame reply) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
+import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.Payload;
@@ -80,7 +82,11 @@ public class DeviceRegistry {
         private Payload.Register registration;
         private int[] portStatus;
         private boolean sendsNewHeartbeat;
+        private long lastHeartbeatMillis;
+        private Integer heartbeatPeriodSeconds;
         private final Map<Integer, String> activeOrders = new ConcurrentHashMap<>();
+        /** charging_start events of starts on port 255 whose ack named no port, by order number. */
+        private final Map<String, DeviceEvent> startsAwaitingPort = new ConcurrentHashMap<>();
 
         Device(int physicalId) {
             this.physicalId = physicalId;
@@ -139,6 +145,11 @@ public class DeviceRegistry {
             return charging;
         }
 
+        /** Seconds between the device's last two heartbeats on one connection; null before two were seen. */
+        public synchronized Integer heartbeatPeriodSeconds() {
+            return heartbeatPeriodSeconds;
+        }
+
         /** True once the device has sent a 0x21 heartbeat: from then on only 0x21 is answered (vendor FAQ). */
         public synchronized boolean sendsNewHeartbeat() {
             return sendsNewHeartbeat;
@@ -184,6 +195,7 @@ public class DeviceRegistry {
                     device.connection.physicalIds.remove(physicalId);
                 }
                 device.registration = null; // a registration on the new connection is news again
+                device.lastHeartbeatMillis = 0; // a gap across a reconnect is not the device's period
             }
             boolean cameOnline = !device.online || moved;
             device.connection = connection;
@@ -206,9 +218,17 @@ public class DeviceRegistry {
         }
     }
 
-    /** Stores the port statuses of a heartbeat and returns the ports whose status changed. */
-    public List<PortChange> updatePorts(Device device, List<Payload.PortReading> ports, boolean newHeartbeat) {
+    /**
+     * Stores the port statuses of a heartbeat received at {@code nowMillis} and returns the ports whose status
+     * changed.
+     */
+    public List<PortChange> updatePorts(Device device, List<Payload.PortReading> ports, boolean newHeartbeat,
+                                        long nowMillis) {
         synchronized (device) {
+            if (device.lastHeartbeatMillis > 0 && nowMillis - device.lastHeartbeatMillis >= 1000) {
+                device.heartbeatPeriodSeconds = (int) Math.round((nowMillis - device.lastHeartbeatMillis) / 1000.0);
+            }
+            device.lastHeartbeatMillis = nowMillis;
             if (newHeartbeat) {
                 device.sendsNewHeartbeat = true;
             }
@@ -277,6 +297,16 @@ public class DeviceRegistry {
     /** The order ended (settled, or stopped): the port is free unless another order took it meanwhile. */
     public void orderEnded(Device device, int port, String order) {
         device.activeOrders.remove(port, order);
+    }
+
+    /** Holds the charging_start of a start on port 255 until a frame of its order names the port. */
+    public void awaitPort(Device device, String order, DeviceEvent started) {
+        device.startsAwaitingPort.put(order, started);
+    }
+
+    /** The charging_start that waited for this order's port, once: later frames of the order find nothing. */
+    public Optional<DeviceEvent> portChosen(Device device, String order) {
+        return Optional.ofNullable(device.startsAwaitingPort.remove(order));
     }
 
     public Device device(int physicalId) {

@@ -11,6 +11,7 @@ import org.apache.camel.spi.Registry;
 
 import ap3000.gateway.audit.FrameLog;
 import ap3000.gateway.audit.HeartbeatSummaries;
+import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.event.EventPublisher;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.notify.WebhookEndpoints;
@@ -60,6 +61,16 @@ public class DeviceWiring {
     Duration offlineAfter;
     @PropertyInject("gateway.device.card-swipe-account-status")
     int cardSwipeAccountStatus;
+    @PropertyInject("gateway.device.profile-ttl")
+    Duration profileTtl;
+    @PropertyInject("gateway.device.heartbeat-period")
+    Duration heartbeatPeriod;
+    @PropertyInject(value = "gateway.tariff.default", defaultValue = "")
+    String defaultTariff;
+    @PropertyInject(value = "gateway.tariff.per-device", defaultValue = "")
+    String perDeviceTariffs;
+    @PropertyInject("gateway.tariff.order-price-ttl")
+    Duration orderPriceTtl;
 
     public void wire(CamelContext context) throws Exception {
         Registry registry = context.getRegistry();
@@ -85,9 +96,14 @@ public class DeviceWiring {
         registry.bind("downlink", downlink);
         DeviceOwnership ownership = new DeviceOwnership(redis, nodeId, offlineAfter);
         registry.bind("deviceOwnership", ownership);
+        // the settlement's fees; a price sent with a start request is kept here for its order
+        Tariffs tariffs = new Tariffs(Tariffs.parseDefault(defaultTariff), Tariffs.parsePerDevice(perDeviceTariffs),
+                redis, orderPriceTtl, ZoneId.of(timezone));
+        registry.bind("tariffs", tariffs);
         // an unchanged heartbeat is journaled only when an endpoint wants it
         registry.bind("deviceIngress", new DeviceIngress(devices, events, downlink, ownership, clock,
                 cardSwipeAccountStatus, offlineAfter, heartbeats,
-                endpoints.subscribed(EventType.DEVICE_HEARTBEAT, EventType.HOST_HEARTBEAT)));
+                endpoints.subscribed(EventType.DEVICE_HEARTBEAT, EventType.HOST_HEARTBEAT), tariffs,
+                new DeviceProfiles(redis, profileTtl), heartbeatPeriod));
     }
 }

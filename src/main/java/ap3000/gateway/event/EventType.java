@@ -21,6 +21,11 @@ public enum EventType {
     // the gateway's additions
     /** The device acknowledged a stop command. */
     CHARGING_STOPPED,
+    /**
+     * A stop the device refused (any ack result but 0 or 2) or never answered: the order may still be charging.
+     * Never {@code charging_failed}, which is only for starts.
+     */
+    CHARGING_STOP_FAILED,
     /** The gateway sent a 0x82 start or stop command for an order (direction "out"): the session's own record of it. */
     CHARGING_COMMAND,
     CARD_SWIPE,
@@ -43,5 +48,10 @@ public enum EventType {
     /** The name on the wire: {@code device_online}. */
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The type of a wire name; empty for a name the gateway never sends. */
+    public static java.util.Optional<EventType> valueOfWire(String wireName) {
+        return java.util.Arrays.stream(values()).filter(type -> type.wireName().equals(wireName)).findFirst();
     }
 }

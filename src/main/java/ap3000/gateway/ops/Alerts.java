@@ -272,6 +272,9 @@ public class Alerts {
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("event_id", UUID.randomUUID().toString());
         payload.put("event_type", "alert_" + state);
+        // receivers written from the contract refuse an event without device_id: an alert's device is the gateway
+        // node that raised it (data.subject names the endpoint an endpoint rule is about)
+        payload.put("device_id", node);
         payload.put("timestamp", now / 1000);
         payload.put("data", alert);
         String body = EventJson.writeValue(payload);

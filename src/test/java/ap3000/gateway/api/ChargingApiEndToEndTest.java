@@ -151,7 +151,8 @@ class ChargingApiEndToEndTest {
             assertThat(answer.data()).containsEntry("attempts", 2).containsEntry("frame_hex", first.toHex());
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> types(device).contains("charging_failed"));
-        assertThat(event(device, "charging_failed").data()).containsEntry("failure_reason", "no_response")
+        assertThat(event(device, "charging_failed").data()).containsEntry("timed_out", true)
+                .containsEntry("response_code", 14).containsEntry("error_code", 14)
                 .containsEntry("order_number", "SILENT_ORDER_01");
     }
 

@@ -131,7 +131,8 @@ class HostAndSlaveEndToEndTest {
 
         DeviceEvent settled = slave.get(11);
         assertThat(settled.data()).containsEntry("order_id", ORDER).containsEntry("total_energy", 0.48)
-                .containsEntry("settlement_type", "normal").containsEntry("total_fee", null);
+                .containsEntry("settlement_type", "normal").containsEntry("total_fee", 0)
+                .containsEntry("tariff_applied", false); // no tariff configured: fees 0, never null
         assertThat((Integer) settled.data().get("end_time") - (Integer) settled.data().get("start_time"))
                 .isEqualTo(3600);
 

@@ -20,7 +20,8 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A real HTTP server that receives webhooks on a free port, records every request, and answers as the test says
- * (status, headers, a delay). The default answer is 200.
+ * (status, headers, a delay). The default answer is 200. Every webhook is checked against its event type's JSON
+ * Schema ({@link EventSchemas}): {@link #close()} fails the test that received one breaking the contract.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -60,6 +61,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(32);
     private final List<Request> received = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     private volatile Function<Request, Answer> answers = request -> Answer.status(200);
 
     public WebhookReceiver() throws IOException {
@@ -98,6 +100,13 @@ public final class WebhookReceiver implements AutoCloseable {
         return received().stream().filter(r -> r.status() >= 200 && r.status() < 300).toList();
     }
 
+    /** Where received webhooks broke their event type's schema. */
+    public List<String> violations() {
+        synchronized (violations) {
+            return new ArrayList<>(violations);
+        }
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         String body;
         try (InputStream in = exchange.getRequestBody()) {
@@ -106,6 +115,7 @@ public final class WebhookReceiver implements AutoCloseable {
         Map<String, Object> json = JSON.readValue(body, new TypeReference<>() { });
         Request request = new Request(System.currentTimeMillis(), Map.copyOf(exchange.getRequestHeaders()), body,
                 json, 0, exchange.getRequestURI().toString());
+
         Answer answer = answers.apply(request);
         received.add(new Request(request.receivedAtMillis(), request.headers(), body, json, answer.status(),
                 request.uri()));
@@ -124,11 +134,20 @@ public final class WebhookReceiver implements AutoCloseable {
         } catch (IOException e) {
             // the gateway gave up waiting (timeout test): nothing to answer to
         }
+        // after answering, so that checking the contract does not change the timing the tests measure
+        for (String violation : EventSchemas.violations(request.eventType(), body)) {
+            violations.add(request.eventType() + " " + violation + " in " + body);
+        }
     }
 
     @Override
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        List<String> broken = violations();
+        if (!broken.isEmpty()) {
+            throw new AssertionError(broken.size() + " webhooks break the contract's JSON Schemas:\n"
+                    + String.join("\n", broken.subList(0, Math.min(20, broken.size()))));
+        }
     }
 }

@@ -184,6 +184,10 @@ class OperationsEndToEndTest {
         new Webhook(SECRET).verify(firing.body(), firing.headers());
         JsonNode data = JSON.readTree(firing.body()).path("data");
         assertThat(data.path("rule").asText()).isEqualTo("devices_drop");
+        // the contract's receivers require event_id, event_type and device_id: the node that raised the alert
+        assertThat(firing.json()).containsKeys("event_id", "event_type")
+                .containsEntry("device_id", data.path("node").asText());
+        assertThat(data.path("node").asText()).isNotBlank();
         // the two devices leave one after the other: a tick may see the first half of the drop, which is enough
         assertThat(data.path("value").asDouble()).isGreaterThanOrEqualTo(50.0);
         assertThat(data.path("message").asText()).contains("devices online, 2 at most within the last 1m");
