@@ -76,6 +76,7 @@ import ap3000.gateway.protocol.FrameCounts;
 import ap3000.gateway.protocol.FrameTap;
 import ap3000.gateway.protocol.ProtocolErrors;
 import ap3000.gateway.redis.RedisConnection;
+import ap3000.gateway.redis.SentinelSettings;
 
 /**
  * Builds the gateway's beans from configuration and binds them for the YAML routes. Every value is read
@@ -97,6 +98,15 @@ public class GatewayConfiguration implements CamelConfiguration {
                 required(properties, "gateway.redis.appendfsync"),
                 Duration.ofMillis(Long.parseLong(required(properties, "gateway.redis.timeout-ms"))),
                 Integer.parseInt(required(properties, "gateway.redis.pool-size")));
+        SentinelSettings sentinel = SentinelSettings.parse(optional(properties, "gateway.redis.sentinel.master", ""),
+                optional(properties, "gateway.redis.sentinel.nodes", ""),
+                optional(properties, "gateway.redis.user", ""), optional(properties, "gateway.redis.password", ""),
+                optional(properties, "gateway.redis.sentinel.password", ""),
+                Boolean.parseBoolean(optional(properties, "gateway.redis.sentinel.tls", "false")));
+        redis.sentinel(sentinel).replicaAcks(RedisConnection.ReplicaAcks.resolve(
+                optional(properties, "gateway.redis.min-replicas-acked", ""), sentinel != null,
+                duration(properties, "gateway.redis.replica-ack-timeout"),
+                Duration.ofMillis(Long.parseLong(required(properties, "gateway.redis.timeout-ms")))));
         // started here, before any route, and stopped by the context after the routes
         context.addService(redis, true, true);
         registry.bind("redis", redis);
@@ -243,7 +253,7 @@ public class GatewayConfiguration implements CamelConfiguration {
         registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin));
         NodeMessageSigner nodeSigner = new NodeMessageSigner(ClusterSecret.resolve(
                 optional(properties, ClusterSecret.KEY, ""), Path.of(required(properties, "gateway.data-dir")),
-                !optional(properties, "gateway.redis.url", "").isBlank()),
+                !optional(properties, "gateway.redis.url", "").isBlank() || redis.usesSentinel()),
                 optional(properties, ClusterSecret.PREVIOUS_KEY, ""));
         RemoteDevices remote = new RemoteDevices(context, redis, ownership, downlink, answerWithin, nodeSigner,
                 new NodeRequestRefusals(meters));

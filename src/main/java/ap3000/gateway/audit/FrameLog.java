@@ -261,7 +261,7 @@ public class FrameLog extends ServiceSupport implements FrameTap {
 
     private void write(Map<Long, HourOfDevice> hours) {
         List<String> keys = new ArrayList<>(hours.size());
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (HourOfDevice hour : hours.values()) {
                 String key = key(DeviceIds.format(hour.physicalId), hour.hourStart);
                 keys.add(key);
@@ -311,7 +311,7 @@ public class FrameLog extends ServiceSupport implements FrameTap {
         if (keys.isEmpty()) {
             return;
         }
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             keys.forEach((key, expiry) -> p.eval(COMPACT, 1, key, Long.toString(expiry)));
             p.sync();
         } catch (RuntimeException e) {
@@ -333,7 +333,7 @@ public class FrameLog extends ServiceSupport implements FrameTap {
             hours.add(h);
         }
         List<Response<byte[]>> values = new ArrayList<>();
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (long h : hours) {
                 values.add(p.get(key(deviceId, h).getBytes(StandardCharsets.UTF_8)));
             }
