@@ -157,6 +157,25 @@ class SentinelFailoverEndToEndTest {
                 .containsAll(acked));
     }
 
+    @Test
+    void should_move_the_node_subscription_to_the_new_master_when_the_old_one_is_demoted_alive() throws Exception {
+        redis = SentinelSet.start(PASSWORD, SENTINEL_PASSWORD);
+        gateway = RunningGateway.start(Map.of("gateway.redis.sentinel.master", SentinelSet.MASTER_NAME,
+                "gateway.redis.sentinel.nodes", redis.sentinelNodes(), "gateway.redis.password", PASSWORD,
+                "gateway.redis.sentinel.password", SENTINEL_PASSWORD, "gateway.node-id", NODE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(redis.masterPort(), NODE_REQUESTS) == 1);
+
+        // the old master lives on as a replica: nothing breaks the subscription it holds but the gateway itself
+        redis.failover();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> redis.masterFromSentinels().getPort() == redis.replicaPort());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(redis.replicaPort(), NODE_REQUESTS) == 1
+                && subscribers(redis.masterPort(), NODE_REQUESTS) == 0);
+        assertThat(gateway.bean("redis", RedisConnection.class).currentMaster().getPort())
+                .isEqualTo(redis.replicaPort());
+    }
+
     /**
      * A device settling one order after another, as a pile would: each settlement is sent until the gateway acks it,
      * then the next. A time request after each settlement marks the end of the gateway's answers to it.

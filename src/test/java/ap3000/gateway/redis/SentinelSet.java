@@ -95,6 +95,13 @@ public final class SentinelSet implements AutoCloseable {
         master.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** A failover the sentinels carry out on request: the replica is promoted, the master demoted, both alive. */
+    public void failover() {
+        try (Jedis sentinel = new Jedis(new HostAndPort(HOST, sentinelPorts[0]), config(sentinelPassword))) {
+            sentinel.sentinelFailover(MASTER_NAME);
+        }
+    }
+
     /** Starts the failed master's node again on its port, as a replica of {@code newMasterPort}, as an operator would. */
     public void restartOldMasterAsReplicaOf(int newMasterPort) throws Exception {
         startDataNode(dataPorts[0], newMasterPort);
