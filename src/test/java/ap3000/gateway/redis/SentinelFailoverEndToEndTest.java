@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.audit.AuditStore;
 import ap3000.gateway.device.DeviceSocket;
@@ -174,6 +175,10 @@ class SentinelFailoverEndToEndTest {
                 && subscribers(redis.masterPort(), NODE_REQUESTS) == 0);
         assertThat(gateway.bean("redis", RedisConnection.class).currentMaster().getPort())
                 .isEqualTo(redis.replicaPort());
+        // the health check shows where the master is now, never a password
+        String health = Http.text(gateway.httpPort(), "/observe/health?exposureLevel=full&data=true").body();
+        assertThat(health).contains("redis-sentinel:", SentinelSet.MASTER_NAME + "@",
+                "\"master\":\"127.0.0.1:" + redis.replicaPort() + "\"").doesNotContain(PASSWORD, SENTINEL_PASSWORD);
     }
 
     /**
