@@ -23,7 +23,7 @@ import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.resps.StreamEntry;
@@ -121,7 +121,7 @@ public final class RunningGateway implements AutoCloseable {
 
     /** Every key of the gateway's Redis matching a pattern ({@code audit:*}), by SCAN. */
     public Set<String> keys(String pattern) {
-        RedisClient redis = bean("redis", RedisConnection.class).client();
+        UnifiedJedis redis = bean("redis", RedisConnection.class).client();
         Set<String> keys = new HashSet<>();
         String cursor = ScanParams.SCAN_POINTER_START;
         do {

@@ -237,7 +237,7 @@ public class RemoteDevices extends ServiceSupport {
         listener.submit(() -> {
             while (isRunAllowed()) {
                 try {
-                    redis.client().subscribe(subscriber, requests(ownership.node()), replies(ownership.node()));
+                    redis.subscribe(subscriber, requests(ownership.node()), replies(ownership.node()));
                 } catch (RuntimeException e) {
                     if (isRunAllowed()) {
                         LOG.warn("Lost the subscription for forwarded requests ({}); subscribing again",

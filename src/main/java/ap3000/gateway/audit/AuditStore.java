@@ -34,8 +34,8 @@ import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.params.ZRangeParams;
 import redis.clients.jedis.resps.Tuple;
@@ -120,7 +120,7 @@ public class AuditStore {
         // one ZADD per key with all of the batch's members for it: redis-server spends more per command (parsing,
         // dispatch, the append-only file) than per member (AuditBenchmark part 3)
         Map<String, Map<byte[], Double>> members = new LinkedHashMap<>();
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (AuditEntry e : entries) {
                 if (e.summarized() || NOT_FILED.contains(e.eventType())) {
                     continue;
@@ -149,7 +149,7 @@ public class AuditStore {
     /** A batch that could not be written after the configured attempts: kept with its reason, never dropped. */
     public void deadLetter(List<DeviceEvent> events, String reason) {
         String key = key("dead-letters");
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (DeviceEvent e : events) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("failed_at_ms", clock.millis());
@@ -180,7 +180,7 @@ public class AuditStore {
         List<DeviceEvent> out = new ArrayList<>();
         // one record per event, also should the same event have been packed twice (by another compressor version)
         Set<String> seen = new HashSet<>();
-        RedisClient client = redis.client();
+        UnifiedJedis client = redis.client();
         long now = clock.millis();
         long from = Math.max(fromMillis, now - (eventsTtlSeconds + 86_400) * 1000);
         long to = Math.min(toMillis, now + 86_400_000L);
@@ -208,7 +208,7 @@ public class AuditStore {
 
     /** One session record with its power figures, or empty for an unknown order. */
     public Optional<Map<String, Object>> session(String order) {
-        RedisClient client = redis.client();
+        UnifiedJedis client = redis.client();
         Map<String, String> hash = client.hgetAll(key("session:" + order));
         if (hash.isEmpty()) {
             return Optional.empty();
@@ -249,7 +249,7 @@ public class AuditStore {
         Optional<Map<String, Object>> found = session(order);
         found.ifPresent(session -> {
             String device = (String) session.get("device_id");
-            RedisClient client = redis.client();
+            UnifiedJedis client = redis.client();
             long[] window = SessionStory.window(session,
                     client.zscore(key("device:" + device + ":sessions"), order));
             session.put("events", SessionStory.events(order, events(device, window[0], window[1], null,
@@ -292,7 +292,7 @@ public class AuditStore {
     public Map<String, Long> countsByType(int days) {
         List<Response<Map<String, String>>> replies = new ArrayList<>();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (int i = 0; i < days; i++) {
                 replies.add(p.hgetAll(key("counts:" + today.minusDays(i).format(DAY))));
             }

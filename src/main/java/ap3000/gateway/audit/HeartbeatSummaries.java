@@ -289,7 +289,7 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
         try {
             String sha = mergeSha();
-            try (Pipeline p = redis.client().pipelined()) {
+            try (Pipeline p = redis.pipelined()) {
                 taken.forEach((deviceId, hours) -> byDay(hours).forEach((day, dayHours) ->
                         writes.add(new DayWrite(deviceId, dayHours, p.evalsha(sha,
                                 List.of(key("heartbeats:" + deviceId + ":" + day), key("counts:" + day),
@@ -436,7 +436,7 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
         List<LocalDate> days = new ArrayList<>();
         List<Response<Map<String, String>>> replies = new ArrayList<>();
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (LocalDate d = date(from); !d.isAfter(date(to)); d = d.plusDays(1)) {
                 days.add(d);
                 replies.add(p.hgetAll(key("heartbeats:" + deviceId + ":" + d.format(DAY))));

@@ -49,7 +49,7 @@ public class DeviceOwnership {
         if (online.isEmpty()) {
             return;
         }
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             for (int physicalId : online) {
                 p.setex(key(physicalId), ttlSeconds, node);
             }

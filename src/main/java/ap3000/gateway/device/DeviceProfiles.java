@@ -37,7 +37,7 @@ public class DeviceProfiles {
 
     public void remember(int physicalId, Profile profile) {
         String key = key(physicalId);
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             p.del(key);
             if (profile.deviceType() != null) {
                 p.hset(key, "device_type", profile.deviceType().toString());

@@ -21,6 +21,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.logging.ThrottledWarning;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -102,6 +103,8 @@ public class EventJournal extends ServiceSupport {
     private final Map<String, LongAdder> acceptedByType = new ConcurrentHashMap<>();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder unreplicated = new LongAdder();
+    private final ThrottledWarning unreplicatedWarning = new ThrottledWarning(10_000);
     private long nextTrimAt;
 
     /**
@@ -218,6 +221,11 @@ public class EventJournal extends ServiceSupport {
         return dropped.sum();
     }
 
+    /** Writes of critical batches that too few replicas confirmed in time (their callers failed). */
+    public long unreplicatedCount() {
+        return unreplicated.sum();
+    }
+
     public int backlogSize() {
         synchronized (backlog) {
             return backlog.size();
@@ -289,11 +297,18 @@ public class EventJournal extends ServiceSupport {
         }
     }
 
-    /** One pipelined round trip for the whole group; on a Redis failure, critical callers fail, others buffer. */
+    /**
+     * One pipelined round trip for the whole group; on a Redis failure, critical callers fail, others buffer. With
+     * {@link RedisConnection.ReplicaAcks} a group holding a critical batch ends with {@code WAIT}: the master's
+     * answer alone would be lost with the master in a failover, so critical callers fail (and their devices are not
+     * acked) unless enough replicas have everything this connection wrote, earlier copies of a retransmission too.
+     */
     private void write(List<Append> group) {
         try {
             drain();
-            try (Pipeline pipeline = redis.client().pipelined()) {
+            RedisConnection.ReplicaAcks acks = redis.replicaAcks();
+            Response<Long> replicated = null;
+            try (Pipeline pipeline = redis.pipelined()) {
                 for (Append append : group) {
                     if (append.onceArguments != null) {
                         append.onceReply = pipeline.eval(APPEND_ONCE,
@@ -302,10 +317,19 @@ public class EventJournal extends ServiceSupport {
                         append(pipeline, append.entries);
                     }
                 }
+                if (acks.replicas() > 0 && group.stream().anyMatch(append -> append.batch.critical())) {
+                    replicated = pipeline.waitReplicas(acks.replicas(), acks.timeout().toMillis());
+                }
                 RedisConnection.syncOrThrow(pipeline);
             }
+            JedisException unreplicated = replicated == null || replicated.get() >= acks.replicas() ? null
+                    : notReplicated(replicated.get(), acks);
             for (Append append : group) {
-                append.done.complete(count(append));
+                if (unreplicated != null && append.batch.critical()) {
+                    append.done.completeExceptionally(unreplicated);
+                } else {
+                    append.done.complete(count(append));
+                }
             }
         } catch (JedisException e) {
             for (Append append : group) {
@@ -317,6 +341,17 @@ public class EventJournal extends ServiceSupport {
                 }
             }
         }
+    }
+
+    private JedisException notReplicated(long replicas, RedisConnection.ReplicaAcks acks) {
+        unreplicated.increment();
+        String more = unreplicatedWarning.due();
+        if (more != null) {
+            LOG.warn("Settlements not acked: {} of {} replicas confirmed them within {} ms (gateway.redis."
+                    + "min-replicas-acked); the devices send them again{}", replicas, acks.replicas(),
+                    acks.timeout().toMillis(), more);
+        }
+        return new JedisException("only " + replicas + " of " + acks.replicas() + " replicas confirmed the write");
     }
 
     private boolean count(Append append) {
@@ -403,7 +438,7 @@ public class EventJournal extends ServiceSupport {
             }
             pending = new ArrayList<>(backlog);
         }
-        try (Pipeline pipeline = redis.client().pipelined()) {
+        try (Pipeline pipeline = redis.pipelined()) {
             for (Buffered buffered : pending) {
                 pipeline.xadd(streamKey, appendParams, entry(buffered.event(), buffered.summarized()));
             }

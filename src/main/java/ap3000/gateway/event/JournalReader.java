@@ -244,8 +244,16 @@ public class JournalReader<T> {
         if (blockMillis > 0) {
             params.block((int) blockMillis);
         }
-        List<Map.Entry<String, List<StreamEntry>>> reply = redis.client().xreadGroup(group, consumer, params,
-                Map.of(stream, from));
+        List<Map.Entry<String, List<StreamEntry>>> reply;
+        try {
+            reply = redis.client().xreadGroup(group, consumer, params, Map.of(stream, from));
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                // a master promoted before the group reached it, or a Redis restarted empty: create it again
+                groupReady = false;
+            }
+            throw e;
+        }
         if (reply == null || reply.isEmpty()) {
             return JournalBatch.empty();
         }

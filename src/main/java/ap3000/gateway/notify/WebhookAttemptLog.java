@@ -67,7 +67,7 @@ public class WebhookAttemptLog extends EventNotifierSupport {
         attempt.put("error", exchange.getException() == null ? null : WebhookDelivery.describe(exchange.getException()));
         attempt.put("node", node);
         metrics.attempt(endpoint, status != null && status >= 200 && status < 300);
-        try (Pipeline pipeline = redis.client().pipelined()) {
+        try (Pipeline pipeline = redis.pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
             outbox.countAttempt(pipeline, endpoint, eventId);
             RedisConnection.syncOrThrow(pipeline);

@@ -99,7 +99,7 @@ public class WebhookFanOut extends ServiceSupport {
     /** Queues each entry for every endpoint that subscribes to its type, in one round trip. */
     public void fanOut(JournalBatch<Entry> batch) {
         int queued = 0;
-        try (Pipeline pipeline = redis.client().pipelined()) {
+        try (Pipeline pipeline = redis.pipelined()) {
             for (Entry entry : batch.entries()) {
                 String body = null;
                 for (WebhookEndpoint endpoint : endpoints.all()) {

@@ -207,7 +207,7 @@ public class WebhookOutbox {
      * crash in between leaves it in both places (sent again, same event_id) rather than in neither.
      */
     public Optional<Queued> deadLetter(DeadLetter letter, String device) {
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             p.hset(deadLettersKey(), letter.id(), EventJson.writeValue(letter));
             p.zadd(deadLetterIndexKey(), letter.deadLetteredAtMillis(), letter.id());
             RedisConnection.syncOrThrow(p);
@@ -244,7 +244,7 @@ public class WebhookOutbox {
      * from the dead letters. Returns false when the endpoint no longer exists or the dead letter is gone.
      */
     public boolean replay(DeadLetter letter) {
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             p.hdel(triesKey(letter.endpoint()), letter.eventId(), letter.eventId() + ":attempts");
             enqueue(p, letter.endpoint(), letter.deviceId(), letter.occurredAtMicros(), letter.body());
             RedisConnection.syncOrThrow(p);
@@ -253,7 +253,7 @@ public class WebhookOutbox {
     }
 
     public boolean delete(String id) {
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             Response<Long> removed = p.hdel(deadLettersKey(), id);
             p.zrem(deadLetterIndexKey(), id);
             RedisConnection.syncOrThrow(p);
@@ -307,7 +307,7 @@ public class WebhookOutbox {
         long events = 0;
         for (int from = 0; from < devices.size(); from += 1000) {
             List<Response<Long>> sizes = new ArrayList<>();
-            try (Pipeline p = redis.client().pipelined()) {
+            try (Pipeline p = redis.pipelined()) {
                 for (String device : devices.subList(from, Math.min(devices.size(), from + 1000))) {
                     sizes.add(p.zcard(queueKey(endpoint, device)));
                 }

@@ -278,7 +278,7 @@ public class Alerts {
         payload.put("timestamp", now / 1000);
         payload.put("data", alert);
         String body = EventJson.writeValue(payload);
-        try (Pipeline p = redis.client().pipelined()) {
+        try (Pipeline p = redis.pipelined()) {
             p.lpush(prefix + "recent", EventJson.writeValue(alert));
             p.ltrim(prefix + "recent", 0, RECENT - 1);
             for (String endpoint : rules.endpoints()) {

@@ -25,6 +25,9 @@ public class RedisHealthCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         builder.detail("url", redis.redactedUrl());
+        if (redis.usesSentinel()) {
+            builder.detail("master", redis.currentMaster().toString());
+        }
         try {
             long start = System.nanoTime();
             redis.client().ping();

@@ -6,6 +6,12 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
@@ -15,14 +21,19 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisSentinelClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The gateway's Redis: the server named by {@code gateway.redis.url}, or, when that is empty, an embedded
- * redis-server in the data directory. A Camel service, so that it starts before the routes and stops after
- * them.
+ * The gateway's Redis: the master a set of sentinels names ({@link #sentinel}), the server named by
+ * {@code gateway.redis.url}, or, when that is empty, an embedded redis-server in the data directory. Every
+ * component goes through {@link #client()} and {@link #pipelined()}, whichever it is. A Camel service, so that it
+ * starts before the routes and stops after them.
  */
 public class RedisConnection extends ServiceSupport {
 
@@ -35,9 +46,54 @@ public class RedisConnection extends ServiceSupport {
     private final Duration timeout;
     private final int poolSize;
 
+    private SentinelSettings sentinel;
+    private ReplicaAcks replicaAcks = ReplicaAcks.NONE;
+
     private EmbeddedRedis embedded;
-    private RedisClient client;
+    private UnifiedJedis client;
+    private Supplier<Pipeline> pipelines;
+    private Supplier<HostAndPort> currentMaster;
+    private JedisClientConfig dataConfig;
+    private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private ScheduledExecutorService masterWatch;
     private String redactedUrl;
+
+    /** A subscription's own connection, and the master it was opened to. */
+    private record Subscription(HostAndPort master, Connection connection) {
+    }
+
+    /**
+     * How many replicas must have a settlement's journal entry before the device is acked ({@code WAIT}), and how
+     * long to wait for them. No replica asked for: the master's answer is enough.
+     */
+    public record ReplicaAcks(int replicas, Duration timeout) {
+        public static final ReplicaAcks NONE = new ReplicaAcks(0, Duration.ZERO);
+
+        /**
+         * @param configured {@code gateway.redis.min-replicas-acked}; empty means 1 with Sentinel (it has replicas),
+         *                   0 otherwise
+         */
+        public static ReplicaAcks resolve(String configured, boolean replicated, Duration timeout,
+                                          Duration socketTimeout) {
+            int replicas;
+            try {
+                replicas = configured == null || configured.isBlank() ? (replicated ? 1 : 0)
+                        : Integer.parseInt(configured.trim());
+            } catch (NumberFormatException e) {
+                replicas = -1;
+            }
+            if (replicas < 0) {
+                throw new IllegalArgumentException("gateway.redis.min-replicas-acked must be a number of replicas "
+                        + "(0 or more), not '" + configured + "'");
+            }
+            if (replicas > 0 && (timeout.isZero() || timeout.isNegative() || timeout.compareTo(socketTimeout) >= 0)) {
+                throw new IllegalArgumentException("gateway.redis.replica-ack-timeout must be above 0 and below "
+                        + "gateway.redis.timeout (" + socketTimeout.toMillis() + " ms), not " + timeout.toMillis()
+                        + " ms: Redis answers WAIT only after it");
+            }
+            return replicas == 0 ? NONE : new ReplicaAcks(replicas, timeout);
+        }
+    }
 
     public RedisConnection(String configuredUrl, Path dataDir, int embeddedPort, String appendFsync,
                            Duration timeout, int poolSize) {
@@ -49,8 +105,32 @@ public class RedisConnection extends ServiceSupport {
         this.poolSize = poolSize;
     }
 
+    /** Connects through these sentinels instead of {@code gateway.redis.url}; null for none. Before start. */
+    public RedisConnection sentinel(SentinelSettings settings) {
+        this.sentinel = settings;
+        return this;
+    }
+
+    /** What a settlement waits for before its device is acked. Before start. */
+    public RedisConnection replicaAcks(ReplicaAcks acks) {
+        this.replicaAcks = acks;
+        return this;
+    }
+
+    public ReplicaAcks replicaAcks() {
+        return replicaAcks;
+    }
+
     @Override
     protected void doStart() throws IOException {
+        if (sentinel != null) {
+            if (!configuredUrl.isEmpty()) {
+                throw new IllegalArgumentException("Set either gateway.redis.url or gateway.redis.sentinel.master, "
+                        + "not both");
+            }
+            startSentinel();
+            return;
+        }
         String url;
         if (configuredUrl.isEmpty()) {
             embedded = EmbeddedRedis.start(dataDir, embeddedPort, appendFsync);
@@ -85,20 +165,72 @@ public class RedisConnection extends ServiceSupport {
         if (uri.getPath() != null && uri.getPath().length() > 1) {
             config.database(Integer.parseInt(uri.getPath().substring(1)));
         }
+        HostAndPort address = new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379);
+        dataConfig = config.build();
+        RedisClient single = RedisClient.builder()
+                .hostAndPort(address)
+                .clientConfig(dataConfig)
+                .poolConfig(pool())
+                .build();
+        client = single;
+        pipelines = single::pipelined;
+        currentMaster = () -> address;
+        LOG.info("Redis at {}{}", uri.getHost() + ":" + uri.getPort(), embedded != null ? " (embedded)" : "");
+    }
+
+    /**
+     * Jedis asks the sentinels for the master, listens to them for a promotion and then points its pool at the new
+     * master; a command in flight at the moment of the failover fails, the next one goes to the new master.
+     */
+    private void startSentinel() {
+        DefaultJedisClientConfig data = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) timeout.toMillis())
+                .socketTimeoutMillis((int) timeout.toMillis())
+                .ssl(sentinel.tls())
+                .user(sentinel.user())
+                .password(sentinel.password())
+                .build();
+        DefaultJedisClientConfig sentinels = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) timeout.toMillis())
+                .socketTimeoutMillis((int) timeout.toMillis())
+                .ssl(sentinel.tls())
+                .password(sentinel.sentinelPassword())
+                .build();
+        RedisSentinelClient sentineled = RedisSentinelClient.builder()
+                .masterName(sentinel.master())
+                .sentinels(sentinel.nodes())
+                .sentinelClientConfig(sentinels)
+                .clientConfig(data)
+                .poolConfig(pool())
+                .build();
+        client = sentineled;
+        pipelines = sentineled::pipelined;
+        currentMaster = sentineled::getCurrentMaster;
+        dataConfig = data;
+        redactedUrl = sentinel.describe();
+        masterWatch = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "ap3000-redis-master-watch");
+            thread.setDaemon(true);
+            return thread;
+        });
+        masterWatch.scheduleWithFixedDelay(this::endSubscriptionsToFormerMaster, 1, 1, TimeUnit.SECONDS);
+        LOG.info("Redis through Sentinel: master '{}' now at {}, sentinels {}", sentinel.master(),
+                sentineled.getCurrentMaster(), sentinel.nodes());
+    }
+
+    private GenericObjectPoolConfig<Connection> pool() {
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(poolSize);
         pool.setMaxIdle(poolSize);
         pool.setMaxWait(timeout);
-        client = RedisClient.builder()
-                .hostAndPort(new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379))
-                .clientConfig(config.build())
-                .poolConfig(pool)
-                .build();
-        LOG.info("Redis at {}{}", uri.getHost() + ":" + uri.getPort(), embedded != null ? " (embedded)" : "");
+        return pool;
     }
 
     @Override
     protected void doStop() {
+        if (masterWatch != null) {
+            masterWatch.shutdownNow();
+        }
         if (client != null) {
             client.close();
         }
@@ -108,8 +240,55 @@ public class RedisConnection extends ServiceSupport {
         }
     }
 
-    public RedisClient client() {
+    /** The client of the master, whichever way it was found; its pool follows a Sentinel failover. */
+    public UnifiedJedis client() {
         return client;
+    }
+
+    /** A pipeline on one pooled connection to the master; a {@code WAIT} in it covers the writes before it. */
+    public Pipeline pipelined() {
+        return pipelines.get();
+    }
+
+    /**
+     * Runs a subscription on a connection of its own to the current master until it ends (by unsubscribing, or by
+     * an exception when the connection is lost: the caller subscribes again). With Sentinel, a subscription still
+     * held by a former master is ended as soon as the sentinels name another: a master cut off by the network
+     * would never end it, and one demoted to replica would keep it alive beside the new master.
+     */
+    public void subscribe(JedisPubSub subscriber, String... channels) {
+        HostAndPort master = currentMaster();
+        Subscription subscription = new Subscription(master, new Connection(master, dataConfig));
+        subscriptions.add(subscription);
+        try {
+            subscriber.proceed(subscription.connection(), channels);
+        } finally {
+            subscriptions.remove(subscription);
+            subscription.connection().close();
+        }
+    }
+
+    private void endSubscriptionsToFormerMaster() {
+        try {
+            HostAndPort master = currentMaster();
+            for (Subscription subscription : subscriptions) {
+                if (!subscription.master().equals(master)) {
+                    LOG.info("The master is now {}: ending the subscription held by {}", master, subscription.master());
+                    subscription.connection().close();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Checking subscriptions against the current master failed: {}", e.getMessage());
+        }
+    }
+
+    /** Where the master is now: with Sentinel, where the sentinels last said it is. */
+    public HostAndPort currentMaster() {
+        return currentMaster.get();
+    }
+
+    public boolean usesSentinel() {
+        return sentinel != null;
     }
 
     /**

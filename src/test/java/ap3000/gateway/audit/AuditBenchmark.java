@@ -364,7 +364,7 @@ public final class AuditBenchmark {
                 java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), java.time.Clock.systemUTC(),
                 new SimpleMeterRegistry());
         String stream = "bench:{events}";
-        try (Pipeline p = connection.client().pipelined()) {
+        try (Pipeline p = connection.pipelined()) {
             for (int i = 0; i < events; i++) {
                 DeviceEvent e = sampleEvent(String.format(Locale.ROOT, "04A2%04X", i % 64));
                 p.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("type", e.eventType(), "id", e.eventId(),

@@ -17,7 +17,7 @@ import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /** A whole charging flow over TCP becomes a queryable timeline and session record in Redis, every key with a TTL. */
 class AuditTrailEndToEndTest {
@@ -107,7 +107,7 @@ class AuditTrailEndToEndTest {
 
     @Test
     void should_set_a_ttl_on_every_audit_key() {
-        RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
+        UnifiedJedis redis = gateway.bean("redis", RedisConnection.class).client();
         // the frame log and the heartbeat summaries are written by their own timers
         await().atMost(Duration.ofSeconds(10)).until(() -> gateway.keys("audit:*").stream()
                 .filter(key -> key.startsWith("audit:frames:") || key.startsWith("audit:heartbeats:"))

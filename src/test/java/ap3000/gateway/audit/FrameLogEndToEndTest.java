@@ -21,7 +21,7 @@ import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.ops.Metrics;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * A device's conversation over a real socket reads back from the frame log byte-exact, in order, both directions,
@@ -154,7 +154,7 @@ class FrameLogEndToEndTest {
 
     @Test
     void should_keep_every_frame_key_at_most_its_ttl_after_the_end_of_its_hour() {
-        RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
+        UnifiedJedis redis = gateway.bean("redis", RedisConnection.class).client();
         Set<String> keys = gateway.keys("audit:frames:*");
         assertThat(keys).isNotEmpty().allMatch(k -> k.matches("audit:frames:" + DEVICE_ID + ":\\d{10}"));
         for (String key : keys) {

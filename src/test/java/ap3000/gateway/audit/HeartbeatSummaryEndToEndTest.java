@@ -26,7 +26,7 @@ import ap3000.gateway.notify.WebhookReceiver;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Heartbeats that change nothing become hourly summaries: out of the timeline and (unless a webhook endpoint wants
@@ -174,7 +174,7 @@ class HeartbeatSummaryEndToEndTest {
                 }
             }
             summaries.flush();
-            RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
+            UnifiedJedis redis = gateway.bean("redis", RedisConnection.class).client();
             String key = "audit:heartbeats:" + deviceId + ":" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
             assertThat(redis.hlen(key)).isEqualTo(24);
             Long bytes = redis.memoryUsage(key);
@@ -261,7 +261,7 @@ class HeartbeatSummaryEndToEndTest {
     }
 
     private static void assertEveryHeartbeatKeyHasATtl(RunningGateway gateway, String deviceId) {
-        RedisClient redis = gateway.bean("redis", RedisConnection.class).client();
+        UnifiedJedis redis = gateway.bean("redis", RedisConnection.class).client();
         Set<String> keys = gateway.keys("audit:*");
         assertThat(keys).anyMatch(key -> key.startsWith("audit:heartbeats:" + deviceId + ":"));
         for (String key : keys) {

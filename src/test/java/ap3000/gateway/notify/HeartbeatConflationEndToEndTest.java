@@ -21,7 +21,7 @@ import ap3000.gateway.notify.WebhookReceiver.Answer;
 import ap3000.gateway.notify.WebhookReceiver.Request;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * While a receiver answers 503, a device sends many heartbeats between business events (port changes, power
@@ -158,7 +158,7 @@ class HeartbeatConflationEndToEndTest {
                 .doesNotHaveDuplicates();
     }
 
-    private RedisClient redis() {
+    private UnifiedJedis redis() {
         return gateway.bean("redis", RedisConnection.class).client();
     }
 }
