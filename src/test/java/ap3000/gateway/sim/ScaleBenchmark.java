@@ -478,11 +478,19 @@ public final class ScaleBenchmark {
         List<ap3000.gateway.event.DeviceEvent> journal() throws Exception {
             try (redis.clients.jedis.RedisClient client = redis()) {
                 List<ap3000.gateway.event.DeviceEvent> events = new ArrayList<>();
-                for (redis.clients.jedis.resps.StreamEntry entry : client.xrange("gateway:{events}",
-                        (redis.clients.jedis.StreamEntryID) null, (redis.clients.jedis.StreamEntryID) null)) {
-                    events.add(ap3000.gateway.event.EventJson.read(entry.getFields().get("event")));
+                // in pages: a whole hour's journal in one reply outlasts the client's read timeout on a busy machine
+                String from = "-";
+                while (true) {
+                    List<redis.clients.jedis.resps.StreamEntry> page = client.xrange("gateway:{events}", from, "+",
+                            10_000);
+                    for (redis.clients.jedis.resps.StreamEntry entry : page) {
+                        events.add(ap3000.gateway.event.EventJson.read(entry.getFields().get("event")));
+                    }
+                    if (page.size() < 10_000) {
+                        return events;
+                    }
+                    from = "(" + page.get(page.size() - 1).getID();
                 }
-                return events;
             }
         }
 
