@@ -55,7 +55,7 @@ class WebhookContractEndToEndTest {
         int device = 0x04810001;
         String order = "AUTO_PORT_ORD_01";
         try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
-            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04810001", "port": 255, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1}
                     """.formatted(order));
             DnyFrame command = socket.readFrame();
@@ -79,7 +79,7 @@ class WebhookContractEndToEndTest {
         int device = 0x04810002;
         String order = "AUTO_PORT_ORD_02";
         try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
-            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04810002", "port": 255, "mode": 0, "value": 3600, "orderNo": "%s", "balance": 1}
                     """.formatted(order));
             DnyFrame command = socket.readFrame();
@@ -116,12 +116,12 @@ class WebhookContractEndToEndTest {
         int device = 0x04810004;
         String order = "TARIFF_ORDER_01";
         try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
-            Http.Answer refused = post("/api/v1/charging/start", """
+            Http.Answer refused = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04810004", "port": 1, "mode": 0, "value": 60, "orderNo": "%s", "balance": 1,
                      "energyFenPerKwh": -1}""".formatted(order)).get();
             assertThat(refused.status()).isEqualTo(400);
             assertThat((String) refused.body().get("message")).startsWith("energyFenPerKwh:");
-            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04810004", "port": 1, "mode": 0, "value": 60, "orderNo": "%s", "balance": 1,
                      "energyFenPerKwh": 85, "serviceFenPerKwh": 15}""".formatted(order));
             DnyFrame command = socket.readFrame();
@@ -151,18 +151,18 @@ class WebhookContractEndToEndTest {
         int device = 0x04810006;
         String order = "STOP_FAILS_ORD01";
         try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
-            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start", """
+            CompletableFuture<Http.Answer> start = post("/api/v1/charging/start?view=gateway", """
                     {"deviceId": "04810006", "port": 1, "mode": 0, "value": 600, "orderNo": "%s", "balance": 1}
                     """.formatted(order));
             DnyFrame command = socket.readFrame();
             socket.send(TestFrames.chargeAck(device, command.messageId(), 0, order, 1));
             start.get();
             String stopBody = "{\"deviceId\": \"04810006\", \"port\": 1, \"orderNo\": \"%s\"}".formatted(order);
-            CompletableFuture<Http.Answer> refused = post("/api/v1/charging/stop", stopBody);
+            CompletableFuture<Http.Answer> refused = post("/api/v1/charging/stop?view=gateway", stopBody);
             DnyFrame stop = socket.readFrame();
             socket.send(TestFrames.chargeAck(device, stop.messageId(), 4, order, 1)); // 4: no such port
             assertThat(refused.get().data()).containsEntry("stopped", false);
-            CompletableFuture<Http.Answer> unanswered = post("/api/v1/charging/stop", stopBody);
+            CompletableFuture<Http.Answer> unanswered = post("/api/v1/charging/stop?view=gateway", stopBody);
             socket.readFrame();
             socket.readFrame(); // the resend, also unanswered
             assertThat(unanswered.get().status()).isEqualTo(504);
