@@ -3,12 +3,12 @@ package ap3000.gateway.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.component.netty.NettyConstants;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.test.junit5.CamelContextConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,9 +33,13 @@ class DeviceIngressRouteTest extends RouteTestSupport {
     }
 
     @Override
-    protected void isolate(CamelContextConfiguration configuration) {
-        configuration.replaceRouteFromWith("device-ingress", INGRESS);
-        configuration.withMockEndpointsAndSkip("direct:domain-events");
+    protected Map<String, String> replacedConsumers() {
+        return Map.of("device-ingress", INGRESS);
+    }
+
+    @Override
+    protected String mockedProducers() {
+        return "direct:domain-events";
     }
 
     @Override

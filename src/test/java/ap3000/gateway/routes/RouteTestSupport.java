@@ -10,12 +10,14 @@ import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
+import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.spi.RestApiConsumerFactory;
 import org.apache.camel.spi.RestConfiguration;
 import org.apache.camel.spi.RestConsumerFactory;
 import org.apache.camel.test.junit5.CamelContextConfiguration;
+import org.apache.camel.test.junit5.TestExecutionConfiguration;
 import org.apache.camel.test.main.junit5.CamelMainTestSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
@@ -46,8 +48,14 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     /** The stand-ins for the beans the routes call. */
     protected abstract void bindStandIns(Registry registry) throws Exception;
 
-    /** Replaces consumers with direct: endpoints and mocks producers; nothing by default. */
-    protected void isolate(CamelContextConfiguration configuration) {
+    /** Consumers that need the outside world (netty, platform-http, timers), by route id: the direct: URI instead. */
+    protected Map<String, String> replacedConsumers() {
+        return Map.of();
+    }
+
+    /** Producer endpoints to mock and skip (a pattern for mockEndpointsAndSkip); none by default. */
+    protected String mockedProducers() {
+        return null;
     }
 
     /** Properties that differ from application.properties for this test (shorter retry delays). */
@@ -75,7 +83,16 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
         properties.setProperty("camel.rest.component", REST_COMPONENT);
         override(properties);
         configuration.withUseOverridePropertiesWithPropertiesComponent(properties);
-        isolate(configuration);
+        if (mockedProducers() != null) {
+            configuration.withMockEndpointsAndSkip(mockedProducers());
+        }
+    }
+
+    @Override
+    public void configureTest(TestExecutionConfiguration configuration) {
+        super.configureTest(configuration);
+        // started once the consumers are replaced (startOnce)
+        configuration.withUseAdviceWith(true);
     }
 
     @Override
@@ -88,7 +105,17 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     }
 
     @BeforeEach
-    void forgetEarlierTests() {
+    void startOnce() throws Exception {
+        if (!context.isStarted()) {
+            for (Map.Entry<String, String> replaced : replacedConsumers().entrySet()) {
+                AdviceWith.adviceWith(context, replaced.getKey(), route -> {
+                    // the XML dump of every advised route costs a second or two of the fast tier
+                    route.setLogRouteAsXml(false);
+                    route.replaceFromWith(replaced.getValue());
+                });
+            }
+            context.start();
+        }
         calls.clear();
         MockEndpoint.resetMocks(context);
     }
