@@ -9,6 +9,7 @@ import java.util.Properties;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.spi.Registry;
 import org.junit.jupiter.api.Test;
@@ -184,27 +185,54 @@ class NotificationsRouteTest extends RouteTestSupport {
 
     @Test
     void should_make_an_endpoint_route_that_prepares_posts_and_judges_each_call() throws Exception {
-        TemplatedRouteBuilder.builder(context, "webhook-call").routeId("webhook-tpl")
-                .parameter("name", "tpl").parameter("timeoutMillis", "1000")
-                .parameter("rateLimit", "10").parameter("throttled", "false").add();
+        ResilienceProcessor circuit = endpointRouteFromTemplate();
+        circuit.transitionToCloseState();
         MockEndpoint http = getMockEndpoint("mock:http:webhook-tpl");
         http.expectedMessageCount(1);
 
-        template.sendBody("direct:webhook-tpl", "{}");
+        deliver("tpl");
 
         http.assertIsSatisfied();
-        assertThat(calls).containsExactly("prepare", "checkResponse");
+        assertThat(calls).containsExactly("prepare", "checkResponse", "delivered");
         // statuses are judged by checkResponse, not by the HTTP producer; the timeout is the endpoint's
         assertThat(context.getEndpoints()).map(endpoint -> endpoint.getEndpointUri())
                 .filteredOn(uri -> uri.startsWith("http://webhook-tpl")).singleElement().asString()
                 .contains("httpMethod=POST", "throwExceptionOnFailure=false", "responseTimeout=1000");
-        context.getRouteController().stopRoute("webhook-tpl");
-        context.removeRoute("webhook-tpl");
+    }
+
+    @Test
+    void should_keep_an_event_the_open_circuit_refused_for_later() throws Exception {
+        ResilienceProcessor circuit = endpointRouteFromTemplate();
+        circuit.transitionToOpenState();
+        MockEndpoint http = getMockEndpoint("mock:http:webhook-tpl");
+        http.expectedMessageCount(0);
+
+        Exchange done = deliver("tpl");
+
+        http.assertIsSatisfied();
+        assertThat(done.isFailed()).isFalse();
+        assertThat(calls).as("neither dropped as delivered nor retried").containsExactly("circuitOpen");
+    }
+
+    /** The route webhook-call makes for an endpoint named tpl (once), and its circuit breaker. */
+    private ResilienceProcessor endpointRouteFromTemplate() throws Exception {
+        if (context.getRoute("webhook-tpl") == null) {
+            TemplatedRouteBuilder.builder(context, "webhook-call").routeId("webhook-tpl")
+                    .parameter("name", "tpl").parameter("timeoutMillis", "1000")
+                    .parameter("rateLimit", "10").parameter("throttled", "false").add();
+        }
+        return context.getRoute("webhook-tpl").filter("*").stream()
+                .filter(ResilienceProcessor.class::isInstance).map(ResilienceProcessor.class::cast)
+                .findFirst().orElseThrow();
     }
 
     private Exchange deliver() {
+        return deliver("sink");
+    }
+
+    private Exchange deliver(String endpoint) {
         return template.send("direct:webhook-deliver", e -> {
-            e.setProperty("webhookEndpoint", "sink");
+            e.setProperty("webhookEndpoint", endpoint);
             e.getMessage().setBody("{\"event_id\":\"e1\"}");
         });
     }
