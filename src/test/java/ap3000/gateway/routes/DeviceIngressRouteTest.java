@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import ap3000.gateway.device.DeviceIngress;
 import ap3000.gateway.event.EventBatch;
 
 /**
@@ -25,7 +24,7 @@ class DeviceIngressRouteTest extends RouteTestSupport {
 
     private static final String INGRESS = "direct:device-ingress";
 
-    private volatile String failingStep;
+    private final DeviceIngressStandIn deviceIngress = new DeviceIngressStandIn(calls);
 
     @Override
     protected List<String> routeFiles() {
@@ -44,43 +43,7 @@ class DeviceIngressRouteTest extends RouteTestSupport {
 
     @Override
     protected void bindStandIns(Registry registry) {
-        registry.bind("deviceIngress", new DeviceIngressStandIn());
-    }
-
-    /**
-     * Stands in for DeviceIngress: the message body is the kind classify reports, and each step returns one event of
-     * that kind and leaves "reply to <kind>" as the reply.
-     */
-    public class DeviceIngressStandIn {
-        public void classify(Exchange exchange) {
-            called("classify");
-            exchange.getMessage().setHeader(DeviceIngress.KIND, exchange.getMessage().getBody(String.class));
-        }
-
-        private EventBatch step(String method, Exchange exchange) {
-            called(method);
-            if (method.equals(failingStep)) {
-                throw new IllegalStateException(method + " failed");
-            }
-            String kind = exchange.getMessage().getHeader(DeviceIngress.KIND, String.class);
-            exchange.setProperty(DeviceIngress.REPLY, "reply to " + kind);
-            return EventBatch.of(List.of(DomainEventsRouteTest.event(kind)));
-        }
-
-        public EventBatch onHeartbeat(Exchange e) { return step("onHeartbeat", e); }
-        public EventBatch onRegister(Exchange e) { return step("onRegister", e); }
-        public EventBatch onTimeRequest(Exchange e) { return step("onTimeRequest", e); }
-        public EventBatch onSettlement(Exchange e) { return step("onSettlement", e); }
-        public EventBatch onPowerHeartbeat(Exchange e) { return step("onPowerHeartbeat", e); }
-        public EventBatch onCardSwipe(Exchange e) { return step("onCardSwipe", e); }
-        public EventBatch onOrderConfirm(Exchange e) { return step("onOrderConfirm", e); }
-        public EventBatch onHostUpgradeRequest(Exchange e) { return step("onHostUpgradeRequest", e); }
-        public EventBatch onReport(Exchange e) { return step("onReport", e); }
-        public EventBatch onCommandAck(Exchange e) { return step("onCommandAck", e); }
-        public EventBatch onIccid(Exchange e) { return step("onIccid", e); }
-        public EventBatch onLink(Exchange e) { return step("onLink", e); }
-        public EventBatch onConnectionClosed(Exchange e) { return step("onConnectionClosed", e); }
-        public EventBatch onUnknown(Exchange e) { return step("onUnknown", e); }
+        registry.bind("deviceIngress", deviceIngress);
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -95,7 +58,7 @@ class DeviceIngressRouteTest extends RouteTestSupport {
             "connection_closed, onConnectionClosed", "something_new, onUnknown" })
     void should_hand_each_kind_of_message_to_its_step_and_its_events_to_the_journal(String kind, String method)
             throws Exception {
-        failingStep = null;
+        deviceIngress.failingStep = null;
         MockEndpoint domainEvents = getMockEndpoint("mock:direct:domain-events");
         domainEvents.expectedMessageCount(1);
 
@@ -110,7 +73,7 @@ class DeviceIngressRouteTest extends RouteTestSupport {
 
     @Test
     void should_send_no_reply_and_keep_the_connection_when_a_step_fails() throws Exception {
-        failingStep = "onSettlement";
+        deviceIngress.failingStep = "onSettlement";
         MockEndpoint domainEvents = getMockEndpoint("mock:direct:domain-events");
         domainEvents.expectedMessageCount(0);
 
@@ -124,7 +87,7 @@ class DeviceIngressRouteTest extends RouteTestSupport {
 
     @Test
     void should_not_acknowledge_a_settlement_the_journal_did_not_take() throws Exception {
-        failingStep = null;
+        deviceIngress.failingStep = null;
         MockEndpoint domainEvents = getMockEndpoint("mock:direct:domain-events");
         domainEvents.whenAnyExchangeReceived(e -> {
             throw new IllegalStateException("Redis unreachable");
