@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import ap3000.gateway.api.ApiResponse;
 
 /**
- * routes/api-charging.camel.yaml, structurally (the file is being reshaped for IoT-Zinx compatibility): each REST
- * operation exists under its id and reaches its chargingApi or deviceApi method.
+ * routes/api-charging.camel.yaml, structurally: each REST operation (IoT-Zinx's paths and the gateway's own) exists
+ * under its id and reaches its chargingApi, deviceApi or opsApi method.
  */
 class ApiChargingRouteTest extends RouteTestSupport {
 
@@ -27,6 +27,7 @@ class ApiChargingRouteTest extends RouteTestSupport {
         registry.bind("remoteDevices", new RemoteDevicesStandIn());
         registry.bind("chargingApi", new ChargingApiStandIn());
         registry.bind("deviceApi", new DeviceApiStandIn());
+        registry.bind("opsApi", new OpsApiStandIn());
     }
 
     /** Stands in for RemoteDevices: every device is on this node, so nothing is forwarded. */
@@ -45,6 +46,15 @@ class ApiChargingRouteTest extends RouteTestSupport {
         public ApiResponse start(Exchange e) { return answer("start"); }
         public ApiResponse stop(Exchange e) { return answer("stop"); }
         public ApiResponse modify(Exchange e) { return answer("modify"); }
+        public ApiResponse updatePower(Exchange e) { return answer("updatePower"); }
+    }
+
+    /** Stands in for OpsApi (the IoT-Zinx /health). */
+    public class OpsApiStandIn {
+        public ApiResponse health(Exchange e) {
+            called("opsApi.health");
+            return ApiResponse.ok(null);
+        }
     }
 
     /** Stands in for DeviceApi. */
@@ -56,6 +66,7 @@ class ApiChargingRouteTest extends RouteTestSupport {
 
         public ApiResponse devices(Exchange e) { return answer("devices"); }
         public ApiResponse status(Exchange e) { return answer("status"); }
+        public ApiResponse query(Exchange e) { return answer("query"); }
         public ApiResponse queryParameters(Exchange e) { return answer("queryParameters"); }
         public ApiResponse setParameters(Exchange e) { return answer("setParameters"); }
         public ApiResponse locate(Exchange e) { return answer("locate"); }
@@ -68,6 +79,9 @@ class ApiChargingRouteTest extends RouteTestSupport {
             "post, /charging/start, rest-charging-start, chargingApi.start",
             "post, /charging/stop, rest-charging-stop, chargingApi.stop",
             "post, /charging/modify, rest-charging-modify, chargingApi.modify",
+            "post, /charging/update_power, rest-charging-update-power, chargingApi.updatePower",
+            "get, /health, rest-health, opsApi.health",
+            "get, /device/{deviceId}/query, rest-device-query, deviceApi.query",
             "get, /devices, rest-devices, deviceApi.devices",
             "get, /stats, rest-stats, deviceApi.stats",
             "get, /device/{deviceId}/status, rest-device-status, deviceApi.status",

@@ -25,6 +25,15 @@ class ApiNotificationsRouteTest extends RouteTestSupport {
     @Override
     protected void bindStandIns(Registry registry) {
         registry.bind("notificationsApi", new NotificationsApiStandIn());
+        registry.bind("notificationFeed", new NotificationFeedStandIn());
+    }
+
+    /** Stands in for NotificationFeed (IoT-Zinx's /notifications/recent). */
+    public class NotificationFeedStandIn {
+        public ApiResponse recent(Exchange e) {
+            called("notificationFeed.recent");
+            return ApiResponse.ok(null);
+        }
     }
 
     /** Stands in for NotificationsApi. */
@@ -45,6 +54,7 @@ class ApiNotificationsRouteTest extends RouteTestSupport {
 
     @ParameterizedTest(name = "{0} {1} -> {3}")
     @CsvSource({
+            "get, /notifications/recent, rest-notifications-recent, notificationFeed.recent",
             "get, /notifications/dead-letters, rest-dead-letters, notificationsApi.deadLetters",
             "get, /notifications/endpoints, rest-notification-endpoints, notificationsApi.endpoints",
             "get, /notifications/{eventId}/attempts, rest-notification-attempts, notificationsApi.attempts",

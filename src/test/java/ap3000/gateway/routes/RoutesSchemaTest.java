@@ -25,8 +25,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 /**
  * Every file in routes/ against the YAML DSL schema that camel-yaml-dsl ships (the one Kaoto and the IDE plugins
  * use): a misspelt key or a step in the wrong place fails here in a second, not at the start of an end-to-end test.
- * Also holds the project's own rules: every route and template has an id, and every route configuration but the
- * one default.
+ * Also holds the project's own rules: every route and template has an id, every route configuration but the one
+ * default too, and every one of them a description.
  */
 class RoutesSchemaTest {
 
@@ -72,7 +72,7 @@ class RoutesSchemaTest {
     }
 
     @Test
-    void should_give_every_route_and_template_an_id_and_name_every_configuration_but_the_default() throws IOException {
+    void should_give_every_route_an_id_but_the_default_configuration_and_every_one_a_description() throws IOException {
         YAMLMapper yaml = new YAMLMapper();
         List<String> missing = new ArrayList<>();
         int routes = 0;
@@ -82,6 +82,11 @@ class RoutesSchemaTest {
                 for (String kind : List.of("route", "routeTemplate", "routeConfiguration")) {
                     if (element.has(kind)) {
                         routes++;
+                        // what the route does, where Kaoto shows and keeps it (it drops # comments on save)
+                        if (element.get(kind).path("description").asText("").isBlank()) {
+                            missing.add(file.getFileName() + ": " + kind + " "
+                                    + element.get(kind).path("id").asText("(no id)") + " without a description");
+                        }
                         if (!element.get(kind).path("id").asText("").isBlank()) {
                             continue;
                         }
