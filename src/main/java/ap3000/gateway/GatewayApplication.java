@@ -16,7 +16,11 @@ public final class GatewayApplication {
     }
 
     public static Main newMain() {
-        Main main = new Main(GatewayApplication.class);
+        // the one configuration, named: no class path scanning, which would also pick up whatever else is on the
+        // class path (the route tests' builders, when tests or benchmarks start a gateway)
+        Main main = new Main();
+        main.configure().withBasePackageScanEnabled(false);
+        main.configure().addConfiguration(GatewayConfiguration.class);
         main.setDefaultPropertyPlaceholderLocation(PROPERTIES_LOCATION);
         return main;
     }
