@@ -102,12 +102,14 @@ public class RemoteDevices extends ServiceSupport {
      *
      * @param operation the route's {@link NodeOperation} name ({@code charging-start}), which the other node runs
      */
-    public void forwardIfElsewhere(Exchange exchange, String operation) throws Exception {
+    public void forwardIfElsewhere(Exchange exchange) throws Exception {
         if (exchange.getProperty(FORWARDED) != null) {
             return;
         }
-        NodeOperation op = NodeOperation.named(operation)
-                .orElseThrow(() -> new IllegalArgumentException("not a node operation: " + operation));
+        // the operation is the route's own: api-charging-start forwards charging-start
+        String routeId = exchange.getUnitOfWork().getRoute().getRouteId();
+        NodeOperation op = NodeOperation.named(routeId.replaceFirst("^api-", ""))
+                .orElseThrow(() -> new IllegalArgumentException("not a node operation: route " + routeId));
         Optional<Integer> device = deviceOf(exchange);
         if (device.isEmpty() || downlink.isConnected(device.get())) {
             return;

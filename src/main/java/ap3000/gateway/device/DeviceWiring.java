@@ -90,7 +90,7 @@ public class DeviceWiring {
                 readIdle.toSeconds(), identifyTimeout.toSeconds()));
 
         DeviceEvents events = new DeviceEvents(clock, ZoneId.of(timezone), nodeId);
-        Downlink downlink = new Downlink(devices, ackTimeout, minGap);
+        Downlink downlink = new Downlink(context.getExecutorServiceManager(), devices, ackTimeout, minGap);
         context.addService(downlink, true, true);
         ChargeCommandEvents.attach(downlink, events, new EventPublisher(context.createProducerTemplate()));
         registry.bind("downlink", downlink);

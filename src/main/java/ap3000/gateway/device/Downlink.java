@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,9 +97,12 @@ public class Downlink extends ServiceSupport {
     private final Map<Result, LongAdder> results = new ConcurrentHashMap<>();
     private Consumer<Outcome> onTimeout = outcome -> { };
     private Consumer<Sending> onSending = sending -> { };
+    private final ExecutorServiceManager executors;
     private ScheduledExecutorService scheduler;
 
-    public Downlink(DeviceRegistry registry, Duration ackTimeout, Duration minGap) {
+    /** @param executors Camel's: the scheduler thread is named, shown over JMX and stopped with the context */
+    public Downlink(ExecutorServiceManager executors, DeviceRegistry registry, Duration ackTimeout, Duration minGap) {
+        this.executors = executors;
         this.registry = registry;
         this.ackTimeout = ackTimeout;
         this.minGap = minGap;
@@ -218,15 +221,11 @@ public class Downlink extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "ap3000-downlink");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = executors.newSingleThreadScheduledExecutor(this, "ap3000-downlink");
     }
 
     @Override
     protected void doStop() {
-        scheduler.shutdownNow();
+        executors.shutdownNow(scheduler);
     }
 }

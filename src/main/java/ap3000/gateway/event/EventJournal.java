@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,8 @@ public class EventJournal extends ServiceSupport {
     /** One queue per writer thread. */
     private final List<BlockingQueue<Append>> queues = new ArrayList<>();
     private final List<Thread> writers = new ArrayList<>();
+    /** Camel's: the writer threads are named, and shown over JMX with the context's other threads. */
+    private final ExecutorServiceManager executors;
     /** Writers take turns at the shared backlog: it is written once, in order, before anything newer. */
     private final Object drainLock = new Object();
     private final long trimEveryNanos;
@@ -117,8 +120,9 @@ public class EventJournal extends ServiceSupport {
      * @param writerCount    writer threads, each with its own pipeline; a device's events always take the same one
      * @param trimInterval   how often entries every reader is done with are dropped
      */
-    public EventJournal(RedisConnection redis, String streamKey, long maxLength, long onceTtlSeconds,
-                        int backlogLimit, int queueLimit, int writerCount, Duration trimInterval) {
+    public EventJournal(ExecutorServiceManager executors, RedisConnection redis, String streamKey, long maxLength,
+                        long onceTtlSeconds, int backlogLimit, int queueLimit, int writerCount, Duration trimInterval) {
+        this.executors = executors;
         this.redis = redis;
         this.streamKey = streamKey;
         this.maxLength = maxLength;
@@ -239,7 +243,7 @@ public class EventJournal extends ServiceSupport {
             BlockingQueue<Append> queue = queues.get(i);
             // one writer trims, the others only write
             boolean trims = i == 0;
-            Thread writer = new Thread(() -> writeLoop(queue, trims), "ap3000-journal-writer-" + i);
+            Thread writer = executors.newThread("ap3000-journal-writer-" + i, () -> writeLoop(queue, trims));
             writers.add(writer);
             writer.start();
         }

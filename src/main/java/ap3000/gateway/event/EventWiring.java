@@ -29,8 +29,8 @@ public class EventWiring {
     Duration trimInterval;
 
     public void wire(CamelContext context) throws Exception {
-        EventJournal journal = new EventJournal(redis, stream, maxLength, settledOrderTtl.toSeconds(), backlogLimit,
-                queueLimit, writers, trimInterval);
+        EventJournal journal = new EventJournal(context.getExecutorServiceManager(), redis, stream, maxLength,
+                settledOrderTtl.toSeconds(), backlogLimit, queueLimit, writers, trimInterval);
         // started after Redis and stopped before it: the writers flush what is queued on the way out
         context.addService(journal, true, true);
         context.getRegistry().bind("eventJournal", journal);

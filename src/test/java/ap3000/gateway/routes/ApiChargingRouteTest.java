@@ -32,7 +32,7 @@ class ApiChargingRouteTest extends RouteTestSupport {
 
     /** Stands in for RemoteDevices: every device is on this node, so nothing is forwarded. */
     public class RemoteDevicesStandIn {
-        public void forwardIfElsewhere(Exchange exchange, String operation) {
+        public void forwardIfElsewhere(Exchange exchange) {
         }
     }
 
