@@ -1,6 +1,5 @@
 package ap3000.gateway.event;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -98,7 +97,6 @@ public class EventJournal extends ServiceSupport {
     private final ExecutorServiceManager executors;
     /** Writers take turns at the shared backlog: it is written once, in order, before anything newer. */
     private final Object drainLock = new Object();
-    private final long trimEveryNanos;
     private final XAddParams appendParams;
 
     private final Deque<Buffered> backlog = new ArrayDeque<>();
@@ -108,7 +106,6 @@ public class EventJournal extends ServiceSupport {
     private final LongAdder dropped = new LongAdder();
     private final LongAdder unreplicated = new LongAdder();
     private final ThrottledWarning unreplicatedWarning = new ThrottledWarning(10_000);
-    private long nextTrimAt;
 
     /**
      * @param streamKey      the stream; keep a {hash tag} in it so that once-keys share its cluster slot
@@ -118,10 +115,9 @@ public class EventJournal extends ServiceSupport {
      * @param queueLimit     batches waiting for the writers (shared out between them); beyond it, callers wait
      *                       (backpressure)
      * @param writerCount    writer threads, each with its own pipeline; a device's events always take the same one
-     * @param trimInterval   how often entries every reader is done with are dropped
      */
     public EventJournal(ExecutorServiceManager executors, RedisConnection redis, String streamKey, long maxLength,
-                        long onceTtlSeconds, int backlogLimit, int queueLimit, int writerCount, Duration trimInterval) {
+                        long onceTtlSeconds, int backlogLimit, int queueLimit, int writerCount) {
         this.executors = executors;
         this.redis = redis;
         this.streamKey = streamKey;
@@ -134,7 +130,6 @@ public class EventJournal extends ServiceSupport {
         for (int i = 0; i < writerCount; i++) {
             queues.add(new LinkedBlockingQueue<>(Math.max(1, queueLimit / writerCount)));
         }
-        this.trimEveryNanos = trimInterval.toNanos();
         this.appendParams = XAddParams.xAddParams().maxLen(maxLength).approximateTrimming();
     }
 
@@ -238,12 +233,9 @@ public class EventJournal extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        nextTrimAt = System.nanoTime() + trimEveryNanos;
         for (int i = 0; i < queues.size(); i++) {
             BlockingQueue<Append> queue = queues.get(i);
-            // one writer trims, the others only write
-            boolean trims = i == 0;
-            Thread writer = executors.newThread("ap3000-journal-writer-" + i, () -> writeLoop(queue, trims));
+            Thread writer = executors.newThread("ap3000-journal-writer-" + i, () -> writeLoop(queue));
             writers.add(writer);
             writer.start();
         }
@@ -261,7 +253,7 @@ public class EventJournal extends ServiceSupport {
         writers.clear();
     }
 
-    private void writeLoop(BlockingQueue<Append> queue, boolean trims) {
+    private void writeLoop(BlockingQueue<Append> queue) {
         List<Append> group = new ArrayList<>();
         while (true) {
             Append first;
@@ -278,15 +270,6 @@ public class EventJournal extends ServiceSupport {
                 queue.drainTo(group, MAX_GROUP - 1);
                 write(group);
                 group.clear();
-            }
-            if (trims && System.nanoTime() - nextTrimAt > 0) {
-                nextTrimAt = System.nanoTime() + trimEveryNanos;
-                try {
-                    trimConsumed();
-                } catch (RuntimeException e) {
-                    // trimming is housekeeping: it must never stop the writer every device reply waits for
-                    LOG.error("Journal trim failed; the writer goes on", e);
-                }
             }
         }
     }
@@ -388,7 +371,8 @@ public class EventJournal extends ServiceSupport {
     }
 
     /**
-     * Drops the entries every reader (consumer group) is done with: older than each group's oldest pending entry,
+     * The journal-trim route's step (every {@code gateway.events.trim-interval}). Drops the entries every reader
+     * (consumer group) is done with: older than each group's oldest pending entry,
      * or than its last delivered one when nothing is pending. Until a group exists nothing is dropped, so a reader
      * turned on later still finds everything (up to the {@code maxLength} guard).
      */

@@ -25,12 +25,10 @@ public class EventWiring {
     int queueLimit;
     @PropertyInject("gateway.events.writers")
     int writers;
-    @PropertyInject("gateway.events.trim-interval")
-    Duration trimInterval;
 
     public void wire(CamelContext context) throws Exception {
         EventJournal journal = new EventJournal(context.getExecutorServiceManager(), redis, stream, maxLength,
-                settledOrderTtl.toSeconds(), backlogLimit, queueLimit, writers, trimInterval);
+                settledOrderTtl.toSeconds(), backlogLimit, queueLimit, writers);
         // started after Redis and stopped before it: the writers flush what is queued on the way out
         context.addService(journal, true, true);
         context.getRegistry().bind("eventJournal", journal);

@@ -24,12 +24,21 @@ class DomainEventsRouteTest extends RouteTestSupport {
     }
 
     @Override
+    protected Map<String, String> replacedConsumers() {
+        return Map.of("journal-trim", "direct:journal-trim");
+    }
+
+    @Override
     protected void bindStandIns(Registry registry) {
         registry.bind("eventJournal", new EventJournalStandIn());
     }
 
     /** Stands in for the Redis journal (EventJournal.accept). */
     public class EventJournalStandIn {
+        public void trimConsumed() {
+            called("eventJournal.trimConsumed");
+        }
+
         public void accept(EventBatch batch) {
             called("eventJournal.accept:" + batch.events().size());
             if (journalFailure != null) {
@@ -62,6 +71,13 @@ class DomainEventsRouteTest extends RouteTestSupport {
                 .isInstanceOf(CamelExecutionException.class)
                 .hasRootCauseMessage("Redis refused the batch");
         assertThat(calls).containsExactly("eventJournal.accept:1");
+    }
+
+    @Test
+    void should_trim_the_journal_on_its_own_timer() {
+        template.sendBody("direct:journal-trim", null);
+
+        assertThat(calls).containsExactly("eventJournal.trimConsumed");
     }
 
     static DeviceEvent event(String type) {

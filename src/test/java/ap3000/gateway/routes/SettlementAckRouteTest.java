@@ -27,7 +27,7 @@ class SettlementAckRouteTest extends RouteTestSupport {
 
     @Override
     protected Map<String, String> replacedConsumers() {
-        return Map.of("device-ingress", "direct:device-ingress");
+        return Map.of("device-ingress", "direct:device-ingress", "journal-trim", "direct:journal-trim");
     }
 
     @Override
@@ -38,6 +38,9 @@ class SettlementAckRouteTest extends RouteTestSupport {
 
     /** Stands in for the Redis journal. */
     public class JournalStandIn {
+        public void trimConsumed() {
+        }
+
         public void accept(EventBatch batch) {
             called("eventJournal.accept");
             if (journalRefuses) {
