@@ -299,12 +299,8 @@ public class DeviceApi {
             d.put("port_count", registration.portCount());
         }
         List<Map<String, Object>> ports = new ArrayList<>();
-        int count = registration != null ? registration.portCount() : 0;
-        for (int port = 1; port <= Math.max(count, 16); port++) {
+        for (int port : device.shownPorts()) {
             Integer status = device.portStatus(port);
-            if (status == null && port > count) {
-                continue;
-            }
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("port", port);
             p.put("status", status);

@@ -138,14 +138,9 @@ final class IotZinx {
     }
 
     private static List<Map<String, Object>> ports(DeviceRegistry.Device device) {
-        Payload.Register registration = device.registration();
-        int count = registration != null ? registration.portCount() : 0;
         List<Map<String, Object>> ports = new ArrayList<>();
-        for (int port = 1; port <= Math.max(count, 16); port++) {
+        for (int port : device.shownPorts()) {
             Integer status = device.portStatus(port);
-            if (status == null && port > count) {
-                continue;
-            }
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("port", port);
             p.put("status", status);

@@ -126,6 +126,21 @@ public class DeviceRegistry {
                     ? portStatus[port - 1] : null;
         }
 
+        /**
+         * The 1-based ports worth showing: every port the registration names, and any other (up to 16) that reported
+         * a status.
+         */
+        public synchronized List<Integer> shownPorts() {
+            int count = registration != null ? registration.portCount() : 0;
+            List<Integer> ports = new ArrayList<>();
+            for (int port = 1; port <= Math.max(count, 16); port++) {
+                if (port <= count || portStatus(port) != null) {
+                    ports.add(port);
+                }
+            }
+            return ports;
+        }
+
         /** The order charging on a 1-based port, as far as this node knows (started here, or seen in 0x06). */
         public String activeOrder(int port) {
             return activeOrders.get(port);
