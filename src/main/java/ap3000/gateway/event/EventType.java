@@ -41,7 +41,7 @@ public enum EventType {
     PORT_PUSH,
     COMMAND_ACK,
     UNKNOWN_FRAME,
-    // the gateway's own operations (README "Operations"): sent only to the endpoints named in alerts.endpoints
+    // the gateway's own operations (docs/operations.md, "Alerts"): sent only to the endpoints named in alerts.endpoints
     ALERT_FIRING,
     ALERT_RESOLVED;
 
