@@ -15,8 +15,6 @@ import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.StartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,31 +70,17 @@ public final class ApiGuard implements Handler<RoutingContext>, StartupListener 
     }
 
     /**
-     * Puts the guard on the HTTP server; called when the routes are about to start, once the server exists and
-     * before any route takes requests.
-     */
-    /**
      * Puts the check on the HTTP server once the server exists and before any route takes requests; the start fails
      * if it could not be put there ({@link StartupListener}).
      */
     public void protect(CamelContext context) throws Exception {
-        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextRoutesStartingEvent) {
-                    install(context);
-                }
-            }
-        });
+        PlatformHttpRouters.whenRoutesStart(context, this::install);
         context.addStartupListener(this);
     }
 
+    /** Puts the guard on the HTTP server, before the REST routes. */
     void install(CamelContext context) {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
-        if (router == null) {
-            throw new IllegalStateException("No HTTP server on port " + httpPort + " to put the API key check on");
-        }
+        VertxPlatformHttpRouter router = PlatformHttpRouters.of(context, httpPort, "to put the API key check on");
         router.route(contextPath + "/*").order(BEFORE_CAMEL_ROUTES).handler(this).failureHandler(ctx -> {
             // a body without Content-Length that outgrew camel.server.max-body-size: the envelope, not a bare 413
             if (ctx.statusCode() == 413 && !ctx.response().ended()) {

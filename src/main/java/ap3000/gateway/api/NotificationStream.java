@@ -11,9 +11,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.SimpleEventNotifierSupport;
 
 /**
  * IoT-Zinx's {@code GET /notifications/stream} (notification_handlers.go HandleNotificationStream): Server-Sent
@@ -45,24 +42,13 @@ public final class NotificationStream implements Handler<RoutingContext> {
     }
 
     /** Puts the stream on the HTTP server once the server exists, before any route takes requests. */
-    public void attach(CamelContext context) throws Exception {
-        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextRoutesStartingEvent) {
-                    install(context);
-                }
-            }
-        });
+    public void attach(CamelContext context) {
+        PlatformHttpRouters.whenRoutesStart(context, this::install);
     }
 
-    void install(CamelContext context) {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
-        if (router == null) {
-            throw new IllegalStateException("No HTTP server on port " + httpPort + " for " + path);
-        }
-        router.route(HttpMethod.GET, path).order(AFTER_API_GUARD).handler(this);
+    private void install(CamelContext context) {
+        PlatformHttpRouters.of(context, httpPort, "for " + path).route(HttpMethod.GET, path).order(AFTER_API_GUARD)
+                .handler(this);
     }
 
     @Override
