@@ -1,6 +1,7 @@
 package ap3000.gateway.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -18,10 +19,12 @@ import redis.clients.jedis.StreamEntryID;
 import redis.embedded.RedisServer;
 
 /**
- * Counting on acknowledgement against a real Redis: every entry counts once, whether its batch is acknowledged
- * twice (a retry after a lost reply) or part of it was claimed and finished by another consumer first.
+ * The journal reader against a real Redis. Counting on acknowledgement: every entry counts once, whether its batch is
+ * acknowledged twice (a retry after a lost reply) or part of it was claimed and finished by another consumer first.
+ * A Redis that no longer has the reader's consumer group (a replica promoted before the group reached it, a Redis
+ * restarted empty): the read in flight fails, the next one creates the group again and reads on.
  */
-class JournalReaderCountsTest {
+class JournalReaderTest {
 
     private static final String STREAM = "test:{events}";
     private static final String COUNTS = "test:counts";
@@ -32,7 +35,7 @@ class JournalReaderCountsTest {
     @BeforeEach
     void start() throws Exception {
         int port = RunningGateway.freePort();
-        redis = ExternalRedis.start(port, Files.createTempDirectory("counts-redis"));
+        redis = ExternalRedis.start(port, Files.createTempDirectory("journal-reader-redis"));
         connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
         connection.start();
     }
@@ -70,5 +73,20 @@ class JournalReaderCountsTest {
         return new JournalReader<>(connection, STREAM, "audit", consumer, batchSize, Duration.ofMillis(100), claimIdle,
                 Function.identity())
                 .countOnAck(new JournalReader.AckCounts<>(entry -> COUNTS, entry -> entry.get("type"), 3600));
+    }
+
+    @Test
+    void should_create_its_group_again_when_redis_lost_it() {
+        JournalReader<Map<String, String>> reader = new JournalReader<>(connection, STREAM, "audit", "a", 10,
+                Duration.ofMillis(100), Duration.ofHours(1), Function.identity());
+        connection.client().xadd(STREAM, StreamEntryID.NEW_ENTRY, Map.of("type", "heartbeat"));
+        reader.ack(reader.next());
+
+        connection.client().del(STREAM);
+        connection.client().xadd(STREAM, StreamEntryID.NEW_ENTRY, Map.of("type", "settlement"));
+        assertThatThrownBy(reader::next).hasMessageStartingWith("NOGROUP");
+
+        JournalBatch<Map<String, String>> batch = reader.next();
+        assertThat(batch.entries()).extracting(entry -> entry.get("type")).containsExactly("settlement");
     }
 }
