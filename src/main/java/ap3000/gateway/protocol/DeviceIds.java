@@ -1,5 +1,6 @@
 package ap3000.gateway.protocol;
 
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -11,6 +12,7 @@ public final class DeviceIds {
 
     /** Identification code assumed when only the printed number is given (dual socket, as IoT-Zinx does). */
     public static final int DEFAULT_KIND = 0x04;
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
 
     private DeviceIds() {
     }
@@ -46,8 +48,9 @@ public final class DeviceIds {
         return Optional.empty();
     }
 
+    /** 8 upper-case hex digits; on the device path for every frame, so not through String.format's parser. */
     public static String format(int physicalId) {
-        return String.format("%08X", physicalId);
+        return HEX.toHexDigits(physicalId);
     }
 
     public static int printedNumber(int physicalId) {
