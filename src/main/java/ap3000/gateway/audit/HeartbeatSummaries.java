@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
@@ -170,10 +171,19 @@ public class HeartbeatSummaries extends ServiceSupport {
         /** Taken out of the map as silent: a heartbeat that found it before that looks again. */
         boolean forgotten;
         final TreeMap<Long, Hour> pending = new TreeMap<>();
+        /** The pending hour the last heartbeat went to: nearly every heartbeat goes there too, without a lookup. */
+        Hour current;
+        long currentStart = Long.MIN_VALUE;
+
+        void clearPending() {
+            pending.clear();
+            current = null;
+            currentStart = Long.MIN_VALUE;
+        }
     }
 
     /** The hours of one device-day taken for a flush, with the reply to its script call. */
-    private record DayWrite(String deviceId, Map<Long, Hour> hours, Response<Object> reply) {
+    private record DayWrite(int physicalId, Map<Long, Hour> hours, Response<Object> reply) {
     }
 
     private final RedisConnection redis;
@@ -183,7 +193,8 @@ public class HeartbeatSummaries extends ServiceSupport {
     private final int maxDevices;
     private final int maxPendingHours;
     private final Clock clock;
-    private final ConcurrentHashMap<String, Device> devices = new ConcurrentHashMap<>();
+    /** By physical ID: the key costs no string per heartbeat; the flush formats the device ID once per device. */
+    private final ConcurrentHashMap<Integer, Device> devices = new ConcurrentHashMap<>();
     private final AtomicInteger pendingHours = new AtomicInteger();
     private final Counter summarized;
     private final Counter dropped;
@@ -218,7 +229,7 @@ public class HeartbeatSummaries extends ServiceSupport {
      *
      * @param unchanged it produced no other event: counted here, not by the audit reader
      */
-    public void record(String deviceId, long millis, Payload heartbeat, boolean unchanged) {
+    public void record(int physicalId, long millis, Payload heartbeat, boolean unchanged) {
         if (!enabled) {
             return;
         }
@@ -241,19 +252,19 @@ public class HeartbeatSummaries extends ServiceSupport {
         long hourStart = millis - Math.floorMod(millis, HOUR_MILLIS);
         // the device's own lock, not the map's: one heartbeat per device at a time, and no lambda per heartbeat
         while (true) {
-            Device device = devices.get(deviceId);
+            Device device = devices.get(physicalId);
             if (device == null) {
                 if (devices.size() >= maxDevices) {
                     dropped.increment();
                     return;
                 }
-                device = devices.computeIfAbsent(deviceId, id -> new Device());
+                device = devices.computeIfAbsent(physicalId, id -> new Device());
             }
             synchronized (device) {
                 if (device.forgotten) {
                     continue; // removed as silent between the lookup and the lock: look it up again
                 }
-                Hour hour = device.pending.get(hourStart);
+                Hour hour = device.currentStart == hourStart ? device.current : device.pending.get(hourStart);
                 if (hour == null) {
                     if (pendingHours.get() >= maxPendingHours) {
                         dropped.increment();
@@ -263,6 +274,8 @@ public class HeartbeatSummaries extends ServiceSupport {
                     device.pending.put(hourStart, hour);
                     pendingHours.incrementAndGet();
                 }
+                device.current = hour;
+                device.currentStart = hourStart;
                 hour.add(millis, device.lastMillis, decivolts, signal, temperature);
                 if (unchanged) {
                     if (host) {
@@ -283,18 +296,20 @@ public class HeartbeatSummaries extends ServiceSupport {
      */
     public void flush() {
         List<DayWrite> writes = new ArrayList<>();
-        Map<String, Map<Long, Hour>> taken = take();
+        Map<Integer, Map<Long, Hour>> taken = take();
         if (taken.isEmpty()) {
             return;
         }
         try {
             String sha = mergeSha();
             try (Pipeline p = redis.pipelined()) {
-                taken.forEach((deviceId, hours) -> byDay(hours).forEach((day, dayHours) ->
-                        writes.add(new DayWrite(deviceId, dayHours, p.evalsha(sha,
-                                List.of(key("heartbeats:" + deviceId + ":" + day), key("counts:" + day),
-                                        key("device:" + deviceId + ":seen")),
-                                arguments(dayHours))))));
+                taken.forEach((physicalId, hours) -> {
+                    String deviceId = DeviceIds.format(physicalId);
+                    byDay(hours).forEach((day, dayHours) -> writes.add(new DayWrite(physicalId, dayHours,
+                            p.evalsha(sha, List.of(key("heartbeats:" + deviceId + ":" + day), key("counts:" + day),
+                                            key("device:" + deviceId + ":seen")),
+                                    arguments(dayHours)))));
+                });
                 p.sync();
             }
         } catch (JedisException e) {
@@ -311,9 +326,9 @@ public class HeartbeatSummaries extends ServiceSupport {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
                     mergeSha = null;
                 }
-                LOG.warn("Heartbeat summary of {} not written ({}); kept for the next flush", write.deviceId(),
-                        e.getMessage());
-                restore(write.deviceId(), write.hours());
+                LOG.warn("Heartbeat summary of {} not written ({}); kept for the next flush",
+                        DeviceIds.format(write.physicalId()), e.getMessage());
+                restore(write.physicalId(), write.hours());
             }
         }
         summarized.increment(written);
@@ -334,14 +349,14 @@ public class HeartbeatSummaries extends ServiceSupport {
     }
 
     /** Takes every device's pending hours out of memory. */
-    private Map<String, Map<Long, Hour>> take() {
-        Map<String, Map<Long, Hour>> taken = new LinkedHashMap<>();
-        devices.forEach((deviceId, device) -> {
+    private Map<Integer, Map<Long, Hour>> take() {
+        Map<Integer, Map<Long, Hour>> taken = new LinkedHashMap<>();
+        devices.forEach((physicalId, device) -> {
             synchronized (device) {
                 if (!device.pending.isEmpty()) {
-                    taken.put(deviceId, new TreeMap<>(device.pending));
+                    taken.put(physicalId, new TreeMap<>(device.pending));
                     pendingHours.addAndGet(-device.pending.size());
-                    device.pending.clear();
+                    device.clearPending();
                 }
             }
         });
@@ -349,9 +364,9 @@ public class HeartbeatSummaries extends ServiceSupport {
     }
 
     /** Puts hours that were not written back, merged with those recorded since. */
-    private void restore(String deviceId, Map<Long, Hour> hours) {
+    private void restore(int physicalId, Map<Long, Hour> hours) {
         while (true) {
-            Device d = devices.computeIfAbsent(deviceId, id -> new Device());
+            Device d = devices.computeIfAbsent(physicalId, id -> new Device());
             synchronized (d) {
                 if (d.forgotten) {
                     continue;
@@ -372,11 +387,11 @@ public class HeartbeatSummaries extends ServiceSupport {
     }
 
     private void forgetSilentDevices(long nowMillis) {
-        devices.forEach((deviceId, device) -> {
+        devices.forEach((physicalId, device) -> {
             synchronized (device) {
                 if (device.pending.isEmpty() && nowMillis - device.lastMillis > FORGET_AFTER_MILLIS) {
                     device.forgotten = true;
-                    devices.remove(deviceId, device);
+                    devices.remove(physicalId, device);
                 }
             }
         });

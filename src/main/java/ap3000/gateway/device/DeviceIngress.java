@@ -175,7 +175,7 @@ public class DeviceIngress {
                 : ((Payload.OldHeartbeat) in.payload()).ports();
         List<DeviceRegistry.PortChange> changes = registry.updatePorts(device, ports, newStyle, clock.millis());
         boolean unchanged = out.isEmpty() && changes.isEmpty();
-        heartbeats.record(in.frame().deviceId(), clock.millis(), in.payload(), unchanged);
+        heartbeats.record(in.frame().physicalId(), clock.millis(), in.payload(), unchanged);
         if (newStyle || !device.sendsNewHeartbeat()) {
             reply(exchange, ServerCommands.ok(in.frame()));
         }
@@ -382,7 +382,7 @@ public class DeviceIngress {
             registry.setIccid(connection, host.iccid());
         }
         List<DeviceEvent> out = arrive(connection, in.frame());
-        heartbeats.record(in.frame().deviceId(), clock.millis(), host, out.isEmpty());
+        heartbeats.record(in.frame().physicalId(), clock.millis(), host, out.isEmpty());
         if (out.isEmpty()) {
             return journaledHeartbeats.contains(EventType.HOST_HEARTBEAT.wireName())
                     ? EventBatch.summarized(reportEvent(EventType.HOST_HEARTBEAT, in, connection, null))

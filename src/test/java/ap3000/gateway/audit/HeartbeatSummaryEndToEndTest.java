@@ -169,7 +169,7 @@ class HeartbeatSummaryEndToEndTest {
                         summaries.flush();
                     }
                     long at = dayStart + hour * 3_600_000L + i * 20_000L + (i % 7) * 13;
-                    summaries.record(deviceId, at, new Payload.Heartbeat(BigDecimal.valueOf(2200 + i, 1),
+                    summaries.record(0x04600004, at, new Payload.Heartbeat(BigDecimal.valueOf(2200 + i, 1),
                             List.of(), 10 + i % 21, 25 + i % 9), true);
                 }
             }
