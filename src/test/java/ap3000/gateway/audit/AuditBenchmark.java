@@ -47,8 +47,8 @@ import redis.embedded.RedisServer;
  *       draining a journal filled beforehand: the profile behind part 2's overhead.</li>
  * </ol>
  * Run: {@code mvn -B -q test-compile exec:java@audit-benchmark} ({@code -Dconnections=256},
- * {@code -Dappendfsync=everysec}, {@code -DingressThreads=64}, {@code -DwarmupSeconds=60} and
- * {@code -DredisCpus=1} under {@code taskset -c 0} vary part 2)
+ * {@code -Dappendfsync=everysec}, {@code -DingressThreads=64}, {@code -DwarmupSeconds=60}, {@code -DrunSeconds=30},
+ * {@code -Drounds=10} and {@code -DredisCpus=1} under {@code taskset -c 0} vary part 2)
  */
 public final class AuditBenchmark {
 
@@ -172,7 +172,8 @@ public final class AuditBenchmark {
 
     private static void ingressOverhead() throws Exception {
         int connections = Integer.getInteger("connections", 64);
-        int seconds = 15;
+        // longer runs average out more of the scheduler's noise between the gateway and its load threads
+        int seconds = Integer.getInteger("runSeconds", 15);
         System.out.printf(Locale.ROOT, "%n2. Device path through the gateway: %d connections, closed loop "
                 + "(0x21 heartbeat, wait for the reply), %d s per run, runs alternate, appendfsync %s, %d ingress threads%s%n",
                 connections, seconds, APPEND_FSYNC, INGRESS_THREADS,
@@ -202,10 +203,14 @@ public final class AuditBenchmark {
         for (int round = 0; round < rounds; round++) {
             paired[round] = (off[round] - on[round]) / off[round] * 100;
         }
+        double pairedMean = java.util.Arrays.stream(paired).average().orElseThrow();
+        double pairedSd = Math.sqrt(java.util.Arrays.stream(paired).map(p -> (p - pairedMean) * (p - pairedMean)).sum()
+                / Math.max(1, rounds - 1));
         java.util.Arrays.sort(paired);
         System.out.printf(Locale.ROOT, "paired by round (on vs the off run before it): median %.2f %%, from %.2f to "
-                + "%.2f %%%n", rounds % 2 == 1 ? paired[rounds / 2] : (paired[rounds / 2 - 1] + paired[rounds / 2]) / 2,
-                paired[0], paired[rounds - 1]);
+                + "%.2f %%; mean %.2f %% +- %.2f (two standard errors: what the noise of this many rounds allows)%n",
+                rounds % 2 == 1 ? paired[rounds / 2] : (paired[rounds / 2 - 1] + paired[rounds / 2]) / 2,
+                paired[0], paired[rounds - 1], pairedMean, 2 * pairedSd / Math.sqrt(rounds));
         deviceCpuMicrosPerFrame = java.util.Arrays.stream(offCpuPerFrame).average().orElseThrow();
         System.out.printf(Locale.ROOT, "CPU per frame of the device path with the audit off (gateway JVM with the load "
                 + "generator, and redis-server): %.1f us%n", deviceCpuMicrosPerFrame);
