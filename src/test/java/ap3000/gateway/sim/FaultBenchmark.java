@@ -163,7 +163,6 @@ public final class FaultBenchmark {
         return ((Number) request.json().get("timestamp")).longValue() * 1000;
     }
 
-    /** The IDs of the journal's events of these types, read from the gateway's Redis. */
     /** Business events a receiver got before an earlier one of the same device (first deliveries, journal order). */
     private static long outOfOrder(List<DeviceEvent> journal, List<WebhookReceiver.Request> received) {
         Map<String, Integer> position = new java.util.HashMap<>();
@@ -187,6 +186,7 @@ public final class FaultBenchmark {
         return wrong;
     }
 
+    /** The IDs of the journal's events of these types, read from the gateway's Redis. */
     private static Set<String> journalIds(ScaleBenchmark.Gateway g, Set<String> types) throws Exception {
         return g.journal().stream().filter(e -> types.contains(e.eventType())).map(DeviceEvent::eventId)
                 .collect(Collectors.toSet());
