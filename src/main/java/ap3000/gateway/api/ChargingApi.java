@@ -197,11 +197,10 @@ public class ChargingApi {
         if (problem != null) {
             throw new ApiException(500, "更新失败", Map.of("error", problem));
         }
-        ChargeControl update = new ChargeControl(started.rateMode(), started.balanceFen(), port, true, started.value(),
-                started.order(), maxSeconds != 0 ? maxSeconds : started.maxDurationSeconds(), overloadWatts * 10,
-                started.qrLightOff(), started.longChargeMode(), started.extraFloatSeconds(),
-                started.shortCircuitCheck(), started.noUnplugDetect(), started.forceStopWhenFull(),
-                started.fullPowerWatts(), started.fullPowerCheckMinutes());
+        // the same port: startsSent is keyed by it
+        ChargeControl update = started.toBuilder()
+                .maxDurationSeconds(maxSeconds != 0 ? maxSeconds : started.maxDurationSeconds())
+                .overloadPowerDeciWatts(overloadWatts * 10).build();
         startsSent.put(key(physicalId, port), update);
         // no ChargeRequest: the ack is a command_ack, not a second charging_start
         CompletableFuture<Downlink.Outcome> outcome = sendNow(physicalId, update, null);
@@ -282,14 +281,12 @@ public class ChargingApi {
                 : mode == 0 && value > 0 ? Math.min(value * 3 / 2, MAX_DURATION_CAP) : 0;
         int overload = request.overloadWatts() == null ? 0
                 : request.overloadWatts().multiply(BigDecimal.TEN).intValueExact();
-        return new ChargeControl(mode, request.balance(), request.port(), true, value,
-                OrderNumber.ofText(request.orderNo()),
-                maxSeconds, overload, 0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+        return ChargeControl.start(mode, request.balance(), request.port(), value, OrderNumber.ofText(request.orderNo()))
+                .maxDurationSeconds(maxSeconds).overloadPowerDeciWatts(overload).build();
     }
 
     private static ChargeControl stopControl(int port, String orderNo) {
-        return new ChargeControl(0, 0, port, false, 0, OrderNumber.ofText(orderNo), 0, 0,
-                0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+        return ChargeControl.stop(port, OrderNumber.ofText(orderNo));
     }
 
     /** Queues the command; its answer (or its timeout) becomes an event. */
