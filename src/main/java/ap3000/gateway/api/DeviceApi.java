@@ -17,6 +17,7 @@ import org.apache.camel.Header;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventJournal;
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.protocol.Command;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
@@ -33,7 +34,7 @@ import ap3000.gateway.protocol.ServerCommands;
  */
 public class DeviceApi {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
 
     /** Parameter blocks by the name used in the path. */
     private enum Block {

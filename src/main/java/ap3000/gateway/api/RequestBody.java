@@ -8,6 +8,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.OrderNumber;
 
@@ -18,7 +19,7 @@ import ap3000.gateway.protocol.OrderNumber;
  */
 public final class RequestBody {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
 
     private final Map<String, Object> fields;
 
