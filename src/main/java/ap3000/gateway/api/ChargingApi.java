@@ -77,7 +77,7 @@ public class ChargingApi {
         if (conflict != null) {
             throw new ApiException(409, conflict);
         }
-        rememberPrice(request);
+        rememberPrice(OrderPrice.from(body), request);
         ChargeControl control = startControl(request);
         startsSent.put(key(physicalId, port), control);
         return send(exchange, physicalId, control, new ChargeRequest(true, port, orderNo), async);
@@ -118,7 +118,7 @@ public class ChargingApi {
             throw new ApiException(409, "充电状态冲突", Map.of("error", conflict));
         }
         if (!orderNo.equals(device.activeOrder(port))) {
-            rememberPrice(request);
+            rememberPrice(OrderPrice.fromIotZinx(body), request);
             ChargeControl control = startControl(request);
             startsSent.put(key(physicalId, port), control);
             sendNow(physicalId, control, new ChargeRequest(true, port, orderNo));
@@ -128,11 +128,11 @@ public class ChargingApi {
     }
 
     /** Keeps the platform's own price for this order, when the start carried one, for the fees of its settlement. */
-    private void rememberPrice(StartCharging request) {
-        if (request.carriesPrice()) {
+    private void rememberPrice(OrderPrice price, StartCharging request) {
+        if (price.given()) {
             tariffs.rememberOrderPrice(DeviceIds.format(request.physicalId()), request.orderNo(),
-                    request.energyFenPerKwh() == null ? 0 : request.energyFenPerKwh(),
-                    request.serviceFenPerKwh() == null ? 0 : request.serviceFenPerKwh());
+                    price.energyFenPerKwh() == null ? 0 : price.energyFenPerKwh(),
+                    price.serviceFenPerKwh() == null ? 0 : price.serviceFenPerKwh());
         }
     }
 

@@ -9,16 +9,13 @@ import java.math.BigDecimal;
  * @param port            1-based; 255 lets a dual socket choose (its single QR code ends in /ff)
  * @param maxDuration     seconds, or null for the default (1.5 times a timed order's time)
  * @param overloadWatts   watts with one decimal, or null
- * @param energyFenPerKwh the order's own price, or null (then the device's tariff)
+ * @see OrderPrice the order's own price, read separately
  */
 record StartCharging(String deviceId, int physicalId, int port, int mode, int value, String orderNo, long balance,
-                     Integer maxDuration, BigDecimal overloadWatts, Integer energyFenPerKwh,
-                     Integer serviceFenPerKwh) {
-
-    private static final int MAX_PRICE_FEN = 999_999;
+                     Integer maxDuration, BigDecimal overloadWatts) {
     private static final BigDecimal MAX_OVERLOAD_WATTS = new BigDecimal("6553.5");
 
-    /** The gateway's reading: every field of a start required but the duration, the overload and the price. */
+    /** The gateway's reading: every field of a start required but the duration and the overload. */
     static StartCharging from(Object body) {
         RequestBody request = RequestBody.parse(body);
         int physicalId = request.deviceId("deviceId");
@@ -30,8 +27,7 @@ record StartCharging(String deviceId, int physicalId, int port, int mode, int va
         Integer maxDuration = request.optionalInteger("maxDuration", 0, 0xFFFF);
         BigDecimal overloadWatts = request.optionalDecimal("overloadPower", BigDecimal.ZERO, MAX_OVERLOAD_WATTS);
         return new StartCharging(request.fields().get("deviceId").toString(), physicalId, port, mode, value, orderNo,
-                balance, maxDuration, overloadWatts, request.optionalInteger("energyFenPerKwh", 0, MAX_PRICE_FEN),
-                request.optionalInteger("serviceFenPerKwh", 0, MAX_PRICE_FEN));
+                balance, maxDuration, overloadWatts);
     }
 
     /**
@@ -52,13 +48,7 @@ record StartCharging(String deviceId, int physicalId, int port, int mode, int va
         Integer maxDuration = IotZinx.field(() -> request.optionalInteger("maxDuration", 0, 0xFFFF));
         BigDecimal overloadWatts = IotZinx.field(() -> request.optionalDecimal("overloadPower", BigDecimal.ZERO,
                 MAX_OVERLOAD_WATTS));
-        Integer energyFen = IotZinx.field(() -> request.optionalInteger("energyFenPerKwh", 0, MAX_PRICE_FEN));
-        Integer serviceFen = IotZinx.field(() -> request.optionalInteger("serviceFenPerKwh", 0, MAX_PRICE_FEN));
         return new StartCharging(given, IotZinx.physicalId(given), port, mode, value, orderNo, balance, maxDuration,
-                overloadWatts, energyFen, serviceFen);
-    }
-
-    boolean carriesPrice() {
-        return energyFenPerKwh != null || serviceFenPerKwh != null;
+                overloadWatts);
     }
 }
