@@ -18,6 +18,7 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.secrets.SecretFile;
 
 /**
@@ -30,7 +31,7 @@ public final class ApiGuard implements Handler<RoutingContext>, StartupListener 
 
     public static final String API_KEY_HEADER = "X-API-Key";
     private static final Logger LOG = LoggerFactory.getLogger(ApiGuard.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
     /** Runs before the routes Camel adds (their order starts at 0), and so before their body handler. */
     private static final int BEFORE_CAMEL_ROUTES = -1000;
 

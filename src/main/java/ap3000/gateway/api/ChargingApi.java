@@ -35,7 +35,6 @@ import ap3000.gateway.protocol.Units;
 public class ChargingApi {
 
     private static final int MAX_DURATION_CAP = 36_000;
-    private static final int MAX_PRICE_FEN = 999_999;
 
     private final DeviceRegistry registry;
     private final Downlink downlink;
@@ -63,15 +62,10 @@ public class ChargingApi {
         if (ApiView.of(view) == ApiView.IOT_ZINX) {
             return startAsIotZinx(body);
         }
-        RequestBody request = RequestBody.parse(body);
-        int physicalId = request.deviceId("deviceId");
-        int port = port(request);
-        int mode = request.integer("mode", 0, 3);
-        int value = request.integer("value", 0, 0xFFFF);
-        String orderNo = orderNo(request);
-        long balance = request.longValue("balance", 0, 0xFFFFFFFFL);
-        Integer maxDuration = request.optionalInteger("maxDuration", 0, 0xFFFF);
-        BigDecimal overloadWatts = request.optionalDecimal("overloadPower", BigDecimal.ZERO, new BigDecimal("6553.5"));
+        StartCharging request = StartCharging.from(body);
+        int physicalId = request.physicalId();
+        int port = request.port();
+        String orderNo = request.orderNo();
         DeviceRegistry.Device device = connected(physicalId);
         requirePortExists(device, port);
 
@@ -83,8 +77,8 @@ public class ChargingApi {
         if (conflict != null) {
             throw new ApiException(409, conflict);
         }
-        rememberPrice(request, physicalId, orderNo);
-        ChargeControl control = startControl(mode, balance, port, value, orderNo, maxDuration, overloadWatts);
+        rememberPrice(OrderPrice.from(body), request);
+        ChargeControl control = startControl(request);
         startsSent.put(key(physicalId, port), control);
         return send(exchange, physicalId, control, new ChargeRequest(true, port, orderNo), async);
     }
@@ -95,10 +89,10 @@ public class ChargingApi {
         if (ApiView.of(view) == ApiView.IOT_ZINX) {
             return stopAsIotZinx(body);
         }
-        RequestBody request = RequestBody.parse(body);
-        int physicalId = request.deviceId("deviceId");
-        int port = port(request);
-        String orderNo = orderNo(request);
+        StopCharging request = StopCharging.from(body);
+        int physicalId = request.physicalId();
+        int port = request.port();
+        String orderNo = request.orderNo();
         DeviceRegistry.Device device = connected(physicalId);
         requirePortExists(device, port);
         String active = device.activeOrder(port);
@@ -110,53 +104,35 @@ public class ChargingApi {
     }
 
     /**
-     * IoT-Zinx's start (charging_handlers.go HandleStartCharging): deviceId, port, value and orderNo required, mode
-     * and balance 0 unless given; answered once the command is on its way, the device's answer comes as an event.
-     * The same order again is not sent twice.
+     * IoT-Zinx's start ({@link StartCharging#fromIotZinx}): answered once the command is on its way, the device's
+     * answer comes as an event. The same order again is not sent twice.
      */
     private ApiResponse startAsIotZinx(Object body) {
-        RequestBody request = IotZinx.body(body);
-        String given = IotZinx.deviceIdText(request);
-        if (!request.has("orderNo")) {
-            throw IotZinx.missing("orderNo", "订单号不能为空");
-        }
-        int port = IotZinx.port(request);
-        String orderNo = IotZinx.field(() -> orderNo(request));
-        int value = IotZinx.field(() -> request.integer("value", 0, 0xFFFF));
-        int mode = IotZinx.field(() -> request.has("mode") ? request.integer("mode", 0, 3) : 0);
-        long balance = IotZinx.field(() -> request.has("balance") ? request.longValue("balance", 0, 0xFFFFFFFFL) : 0L);
-        Integer maxDuration = IotZinx.field(() -> request.optionalInteger("maxDuration", 0, 0xFFFF));
-        BigDecimal overloadWatts = IotZinx.field(() -> request.optionalDecimal("overloadPower", BigDecimal.ZERO,
-                new BigDecimal("6553.5")));
-        int physicalId = IotZinx.physicalId(given);
+        StartCharging request = StartCharging.fromIotZinx(body);
+        int physicalId = request.physicalId();
+        int port = request.port();
+        String orderNo = request.orderNo();
         DeviceRegistry.Device device = connectedForIotZinx(physicalId, port);
         String conflict = conflict(device, port, orderNo);
         if (conflict != null) {
             throw new ApiException(409, "充电状态冲突", Map.of("error", conflict));
         }
         if (!orderNo.equals(device.activeOrder(port))) {
-            IotZinx.field(() -> {
-                rememberPrice(request, physicalId, orderNo);
-                return null;
-            });
-            ChargeControl control = startControl(mode, balance, port, value, orderNo, maxDuration, overloadWatts);
+            rememberPrice(OrderPrice.fromIotZinx(body), request);
+            ChargeControl control = startControl(request);
             startsSent.put(key(physicalId, port), control);
             sendNow(physicalId, control, new ChargeRequest(true, port, orderNo));
         }
-        return new ApiResponse(0, "充电启动成功", IotZinx.action(given, physicalId, port, orderNo, mode, value, balance,
-                0, 0, "start"));
+        return new ApiResponse(0, "充电启动成功", IotZinx.action(request.deviceId(), physicalId, port, orderNo,
+                request.mode(), request.value(), request.balance(), 0, 0, "start"));
     }
 
-    /**
-     * Keeps the platform's own price for this order (fen per kWh, optional {@code energyFenPerKwh} and
-     * {@code serviceFenPerKwh}) for the fees of its settlement.
-     */
-    private void rememberPrice(RequestBody request, int physicalId, String orderNo) {
-        Integer energyFen = request.optionalInteger("energyFenPerKwh", 0, MAX_PRICE_FEN);
-        Integer serviceFen = request.optionalInteger("serviceFenPerKwh", 0, MAX_PRICE_FEN);
-        if (energyFen != null || serviceFen != null) {
-            tariffs.rememberOrderPrice(DeviceIds.format(physicalId), orderNo, energyFen == null ? 0 : energyFen,
-                    serviceFen == null ? 0 : serviceFen);
+    /** Keeps the platform's own price for this order, when the start carried one, for the fees of its settlement. */
+    private void rememberPrice(OrderPrice price, StartCharging request) {
+        if (price.given()) {
+            tariffs.rememberOrderPrice(DeviceIds.format(request.physicalId()), request.orderNo(),
+                    price.energyFenPerKwh() == null ? 0 : price.energyFenPerKwh(),
+                    price.serviceFenPerKwh() == null ? 0 : price.serviceFenPerKwh());
         }
     }
 
@@ -165,12 +141,11 @@ public class ChargingApi {
      * answers 200 "idempotent", another order than the port's is 409.
      */
     private ApiResponse stopAsIotZinx(Object body) {
-        RequestBody request = IotZinx.body(body);
-        String given = IotZinx.deviceIdText(request);
-        int port = IotZinx.port(request);
-        Object orderField = request.fields().get("orderNo");
-        String requested = orderField == null || "".equals(orderField) ? null : IotZinx.field(() -> orderNo(request));
-        int physicalId = IotZinx.physicalId(given);
+        StopCharging request = StopCharging.fromIotZinx(body);
+        String given = request.deviceId();
+        int physicalId = request.physicalId();
+        int port = request.port();
+        String requested = request.orderNo();
         DeviceRegistry.Device device = connectedForIotZinx(physicalId, port);
         String active = device.activeOrder(port);
         if (active != null && requested != null && !active.equals(requested)) {
@@ -202,15 +177,13 @@ public class ChargingApi {
      */
     public ApiResponse updatePower(@Body Object body, @Header(ApiView.PARAMETER) String view, Exchange exchange) {
         ApiView answer = ApiView.of(view);
-        RequestBody request = IotZinx.body(body);
-        String given = IotZinx.deviceIdText(request);
-        int port = IotZinx.port(request);
-        String orderNo = IotZinx.field(() -> orderNo(request));
-        // the field is 0.1 W (reference 0x82, offset 27); IoT-Zinx wrote watts into it, a tenth of what was meant
-        int overloadWatts = IotZinx.field(() -> request.integer("overloadPowerW", 1, 0xFFFF / 10));
-        int maxSeconds = IotZinx.field(() -> request.has("maxChargeDurationSeconds")
-                ? request.integer("maxChargeDurationSeconds", 0, 0xFFFF) : 0);
-        int physicalId = IotZinx.physicalId(given);
+        UpdateChargingPower request = UpdateChargingPower.from(body);
+        String given = request.deviceId();
+        int port = request.port();
+        String orderNo = request.orderNo();
+        int overloadWatts = request.overloadWatts();
+        int maxSeconds = request.maxSeconds();
+        int physicalId = request.physicalId();
         if (!downlink.isConnected(physicalId)) {
             throw new ApiException(404, "设备不在线");
         }
@@ -224,11 +197,10 @@ public class ChargingApi {
         if (problem != null) {
             throw new ApiException(500, "更新失败", Map.of("error", problem));
         }
-        ChargeControl update = new ChargeControl(started.rateMode(), started.balanceFen(), port, true, started.value(),
-                started.order(), maxSeconds != 0 ? maxSeconds : started.maxDurationSeconds(), overloadWatts * 10,
-                started.qrLightOff(), started.longChargeMode(), started.extraFloatSeconds(),
-                started.shortCircuitCheck(), started.noUnplugDetect(), started.forceStopWhenFull(),
-                started.fullPowerWatts(), started.fullPowerCheckMinutes());
+        // the same port: startsSent is keyed by it
+        ChargeControl update = started.toBuilder()
+                .maxDurationSeconds(maxSeconds != 0 ? maxSeconds : started.maxDurationSeconds())
+                .overloadPowerDeciWatts(overloadWatts * 10).build();
         startsSent.put(key(physicalId, port), update);
         // no ChargeRequest: the ack is a command_ack, not a second charging_start
         CompletableFuture<Downlink.Outcome> outcome = sendNow(physicalId, update, null);
@@ -244,14 +216,12 @@ public class ChargingApi {
      * energy and stop when full; value in seconds or 0.01 kWh).
      */
     public ApiResponse modify(@Body Object body, Exchange exchange) {
-        RequestBody request = RequestBody.parse(body);
-        int physicalId = request.deviceId("deviceId");
-        int port = request.integer("port", 1, 0xFE);
-        int mode = request.integer("mode", 0, 2);
-        int value = request.integer("value", 0, 0xFFFF);
-        requirePortExists(connected(physicalId), port);
+        ModifyCharging request = ModifyCharging.from(body);
+        int physicalId = request.physicalId();
+        requirePortExists(connected(physicalId), request.port());
         return DeviceCommandAnswers.await(exchange, downlink.send(physicalId,
-                id -> ServerCommands.modifyCharge(physicalId, id, mode, port, value), null), answerWithin,
+                id -> ServerCommands.modifyCharge(physicalId, id, request.mode(), request.port(), request.value()),
+                null), answerWithin,
                 DeviceCommandAnswers::resultOnly);
     }
 
@@ -303,19 +273,20 @@ public class ChargingApi {
         return null;
     }
 
-    private static ChargeControl startControl(int mode, long balance, int port, int value, String orderNo,
-                                              Integer maxDuration, BigDecimal overloadWatts) {
+    private static ChargeControl startControl(StartCharging request) {
+        int mode = request.mode();
+        int value = request.value();
         // as IoT-Zinx did: a timed order stops at 1.5 times its time at the latest
-        int maxSeconds = maxDuration != null ? maxDuration
+        int maxSeconds = request.maxDuration() != null ? request.maxDuration()
                 : mode == 0 && value > 0 ? Math.min(value * 3 / 2, MAX_DURATION_CAP) : 0;
-        int overload = overloadWatts == null ? 0 : overloadWatts.multiply(BigDecimal.TEN).intValueExact();
-        return new ChargeControl(mode, balance, port, true, value, OrderNumber.ofText(orderNo),
-                maxSeconds, overload, 0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+        int overload = request.overloadWatts() == null ? 0
+                : request.overloadWatts().multiply(BigDecimal.TEN).intValueExact();
+        return ChargeControl.start(mode, request.balance(), request.port(), value, OrderNumber.ofText(request.orderNo()))
+                .maxDurationSeconds(maxSeconds).overloadPowerDeciWatts(overload).build();
     }
 
     private static ChargeControl stopControl(int port, String orderNo) {
-        return new ChargeControl(0, 0, port, false, 0, OrderNumber.ofText(orderNo), 0, 0,
-                0, 0, 0, ChargeControl.NORMAL_SHORT_CIRCUIT_CHECK, 0, 0, 0, null);
+        return ChargeControl.stop(port, OrderNumber.ofText(orderNo));
     }
 
     /** Queues the command; its answer (or its timeout) becomes an event. */
@@ -342,21 +313,6 @@ public class ChargingApi {
 
     private static String key(int physicalId, int port) {
         return physicalId + ":" + port;
-    }
-
-    /** 1-based; 255 lets a dual socket choose (its single QR code ends in /ff). */
-    private static int port(RequestBody request) {
-        return request.integer("port", 1, 0xFF);
-    }
-
-    private static String orderNo(RequestBody request) {
-        String orderNo = request.text("orderNo");
-        try {
-            OrderNumber.ofText(orderNo);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("orderNo", "must be 1 to 16 printable ASCII characters");
-        }
-        return orderNo;
     }
 
     private DeviceRegistry.Device connected(int physicalId) {

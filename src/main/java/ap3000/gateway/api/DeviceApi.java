@@ -17,6 +17,7 @@ import org.apache.camel.Header;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventJournal;
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.protocol.Command;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
@@ -33,7 +34,7 @@ import ap3000.gateway.protocol.ServerCommands;
  */
 public class DeviceApi {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
 
     /** Parameter blocks by the name used in the path. */
     private enum Block {
@@ -81,9 +82,9 @@ public class DeviceApi {
         if (ApiView.of(view) == ApiView.IOT_ZINX) {
             return locateAsIotZinx(body);
         }
-        RequestBody request = RequestBody.parse(body);
-        int physicalId = request.deviceId("deviceId");
-        int seconds = request.integer("locateTime", 1, 255);
+        LocateDevice request = LocateDevice.from(body);
+        int physicalId = request.physicalId();
+        int seconds = request.seconds();
         QueryParams.requireConnected(downlink, physicalId);
         return DeviceCommandAnswers.await(exchange, downlink.send(physicalId,
                 id -> ServerCommands.locate(physicalId, id, seconds), null), answerWithin,
@@ -237,10 +238,10 @@ public class DeviceApi {
 
     /** IoT-Zinx's locate (HandleDeviceLocate): answered once 0x96 is on its way; not connected is its 500. */
     private ApiResponse locateAsIotZinx(Object body) {
-        RequestBody request = IotZinx.body(body);
-        String given = IotZinx.deviceIdText(request);
-        int seconds = IotZinx.field(() -> request.integer("locateTime", 1, 255));
-        int physicalId = IotZinx.physicalId(given);
+        LocateDevice request = LocateDevice.fromIotZinx(body);
+        String given = request.deviceId();
+        int seconds = request.seconds();
+        int physicalId = request.physicalId();
         try {
             downlink.send(physicalId, id -> ServerCommands.locate(physicalId, id, seconds), null);
         } catch (Downlink.NotConnectedException e) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ap3000.gateway.api.NodeRequestRefusals.Reason;
+import ap3000.gateway.event.EventJson;
 
 /**
  * The requests and replies gateway nodes publish to each other over Redis, signed by {@link NodeMessageSigner}: a
@@ -29,7 +30,7 @@ final class NodeMessages {
     static final Set<String> HEADERS = Set.of("deviceId", "block", "async", ApiView.PARAMETER);
     /** Request IDs remembered against replays; only authentic messages get here, so this only bounds a peer's bug. */
     private static final int MAX_REMEMBERED = 100_000;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
 
     record Request(int version, String type, UUID id, String from, String to, String op, long ts,
                    Map<String, String> headers, Object body) {

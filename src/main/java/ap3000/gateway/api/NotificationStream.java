@@ -12,6 +12,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 
+import ap3000.gateway.event.EventJson;
+
 /**
  * IoT-Zinx's {@code GET /notifications/stream} (notification_handlers.go HandleNotificationStream): Server-Sent
  * Events, each {@code data: <NotificationEventDTO>}, first the 50 latest matching events, then every new one, with
@@ -24,7 +26,7 @@ public final class NotificationStream implements Handler<RoutingContext> {
     /** After the API key check, before Camel's routes. */
     private static final int AFTER_API_GUARD = -999;
     private static final int REPLAYED = 50;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
 
     private final NotificationFeed feed;
     private final String path;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Header;
 
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.event.EventType;
 
 /**
@@ -22,7 +23,7 @@ import ap3000.gateway.event.EventType;
 public class OpenApiDocument {
 
     static final String RESOURCE = "/openapi/gateway-api.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
     /** A Host header worth reflecting: a name or address and a port, nothing that could carry a path or script. */
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
 

@@ -27,6 +27,7 @@ import ap3000.gateway.api.NodeMessages.Request;
 import ap3000.gateway.api.NodeRequestRefusals.Reason;
 import ap3000.gateway.device.DeviceOwnership;
 import ap3000.gateway.device.Downlink;
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.JedisPubSub;
@@ -43,7 +44,7 @@ public class RemoteDevices extends ServiceSupport {
     /** Exchange property marking a request that already crossed nodes: it is never forwarded again. */
     public static final String FORWARDED = "ap3000Forwarded";
     private static final Logger LOG = LoggerFactory.getLogger(RemoteDevices.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
     private static final int SERVING_THREADS = 8;
     private static final int SERVING_QUEUE = 64;
 

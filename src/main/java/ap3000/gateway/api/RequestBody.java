@@ -8,12 +8,18 @@ import java.util.Optional;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.protocol.DeviceIds;
+import ap3000.gateway.protocol.OrderNumber;
 
-/** A JSON request body read field by field, each bad field refused with a 400 that names it. */
+/**
+ * A JSON request body read field by field, each bad field refused with a 400 that names it. The request records
+ * ({@link StartCharging}, {@link StopCharging}, ...) are read through it: Jackson's own binding would refuse a bad
+ * field in its words, not naming it the way the API promises (and IoT-Zinx words it).
+ */
 public final class RequestBody {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EventJson.mapper();
 
     private final Map<String, Object> fields;
 
@@ -95,6 +101,17 @@ public final class RequestBody {
             throw ApiException.badRequest(field, value == null ? "is required" : "must be a non-empty string");
         }
         return s;
+    }
+
+    /** An order number as the device carries it: 1 to 16 printable ASCII characters. */
+    public String orderNo(String field) {
+        String orderNo = text(field);
+        try {
+            OrderNumber.ofText(orderNo);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(field, "must be 1 to 16 printable ASCII characters");
+        }
+        return orderNo;
     }
 
     public boolean has(String field) {

@@ -9,13 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import io.netty.channel.ChannelHandlerContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.netty.NettyConstants;
@@ -26,11 +19,11 @@ import ap3000.gateway.audit.HeartbeatSummaries;
 import ap3000.gateway.billing.Tariffs;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventBatch;
+import ap3000.gateway.event.EventJson;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Command;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.Inbound;
-import ap3000.gateway.protocol.OrderNumber;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.protocol.ServerCommands;
 import ap3000.gateway.protocol.Units;
@@ -49,13 +42,6 @@ public class DeviceIngress {
     public static final String KIND = "ap3000Kind";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceIngress.class);
-
-    /** The gateway's own events (not in the contract) carry the payload's fields, named with their units. */
-    private static final ObjectMapper PAYLOAD_FIELDS = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .addModule(new SimpleModule().addSerializer(OrderNumber.class, ToStringSerializer.instance))
-            .build();
 
     private final DeviceRegistry registry;
     private final DeviceEvents events;
@@ -401,8 +387,8 @@ public class DeviceIngress {
 
     private DeviceEvent reportEvent(EventType type, Inbound.Frame in, DeviceRegistry.Connection connection,
                                     Integer port) {
-        Map<String, Object> data = PAYLOAD_FIELDS.convertValue(in.payload(), new TypeReference<>() {
-        });
+        // the gateway's own events (not in the contract) carry the payload's fields, named with their units
+        Map<String, Object> data = EventJson.payloadFields(in.payload());
         data.put("command", Command.hex(in.frame().command()));
         data.put("message_id", in.frame().messageId());
         return events.of(type, connection, in.frame(), port, data);

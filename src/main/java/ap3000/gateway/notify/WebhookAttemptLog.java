@@ -4,9 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
-import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.spi.CamelEvent.ExchangeSentEvent;
-import org.apache.camel.support.EventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,10 +13,14 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Writes every HTTP request of a webhook delivery to the event's attempt log, quick retries included: Camel
- * reports each request to the HTTP endpoint as it completes, answered or not, with the time it took.
+ * Writes every HTTP request of a webhook delivery to the event's attempt log, quick retries included. The endpoint
+ * route (routes/notifications.camel.yaml, webhook-call) calls {@link #begin} before the request and {@link #record}
+ * in its {@code doFinally}, so an attempt is logged whether it was answered or failed, with the time it took.
  */
-public class WebhookAttemptLog extends EventNotifierSupport {
+public class WebhookAttemptLog {
+
+    /** Exchange property: when the request in hand started ({@link System#nanoTime}). */
+    static final String STARTED = "webhookAttemptStarted";
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookAttemptLog.class);
 
@@ -33,40 +34,40 @@ public class WebhookAttemptLog extends EventNotifierSupport {
         this.outbox = outbox;
         this.node = node;
         this.metrics = metrics;
-        setIgnoreCamelContextEvents(true);
-        setIgnoreRouteEvents(true);
-        setIgnoreServiceEvents(true);
-        setIgnoreStepEvents(true);
-        setIgnoreExchangeCreatedEvent(true);
-        setIgnoreExchangeCompletedEvent(true);
-        setIgnoreExchangeFailedEvents(true);
-        setIgnoreExchangeRedeliveryEvents(true);
-        setIgnoreExchangeSendingEvents(true);
     }
 
-    @Override
-    public boolean isEnabled(CamelEvent event) {
-        return event instanceof ExchangeSentEvent sent
-                && sent.getExchange().getProperty(WebhookDelivery.ENDPOINT) != null
-                && sent.getEndpoint().getEndpointUri().startsWith("http");
+    /**
+     * Before the request. A quick retry runs the request again on the same exchange, where the finally block left the
+     * last attempt's exception: clearing it keeps {@link #record} from charging this attempt with it.
+     */
+    public void begin(Exchange exchange) {
+        exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
+        exchange.setProperty(STARTED, System.nanoTime());
     }
 
-    @Override
-    public void notify(CamelEvent event) {
-        ExchangeSentEvent sent = (ExchangeSentEvent) event;
-        Exchange exchange = sent.getExchange();
+    /**
+     * After the request, answered or not: in a {@code doFinally}, which keeps a failure in
+     * {@link Exchange#EXCEPTION_CAUGHT} while it runs and hands it on afterwards.
+     */
+    public void record(Exchange exchange) {
+        Exception failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         String endpoint = exchange.getProperty(WebhookDelivery.ENDPOINT, String.class);
         String eventId = exchange.getProperty(WebhookDelivery.EVENT_ID, String.class);
         Map<String, Object> attempt = new LinkedHashMap<>();
         attempt.put("endpoint", endpoint);
         attempt.put("at", System.currentTimeMillis());
-        Integer status = exchange.getException() == null
+        Integer status = failure == null
                 ? exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class) : null;
         attempt.put("status", status);
-        attempt.put("latency_ms", sent.getTimeTaken());
-        attempt.put("error", exchange.getException() == null ? null : WebhookDelivery.describe(exchange.getException()));
+        attempt.put("latency_ms", (System.nanoTime() - exchange.getProperty(STARTED, Long.class)) / 1_000_000);
+        attempt.put("error", failure == null ? null : WebhookDelivery.describe(failure));
         attempt.put("node", node);
-        metrics.attempt(endpoint, status != null && status >= 200 && status < 300);
+        write(endpoint, eventId, attempt, status != null && status >= 200 && status < 300);
+    }
+
+    /** Counts the attempt and appends it to the event's log (status, latency_ms, error, ...). */
+    protected void write(String endpoint, String eventId, Map<String, Object> attempt, boolean success) {
+        metrics.attempt(endpoint, success);
         try (Pipeline pipeline = redis.pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
             outbox.countAttempt(pipeline, endpoint, eventId);

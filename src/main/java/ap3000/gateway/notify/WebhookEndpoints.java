@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.RouteTemplateParameterSource;
 import org.apache.camel.util.TimeUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.event.EventType;
 
@@ -25,7 +28,8 @@ import ap3000.gateway.event.EventType;
  * The webhook receivers named in {@code notify.endpoints}, read through the properties component so that an
  * operator can configure them entirely from the environment ({@code NOTIFY_ENDPOINTS=billing},
  * {@code NOTIFY_ENDPOINTS_BILLING_URL=...}). Camel asks this source, at start, for one delivery route per enabled
- * endpoint, made from the {@code webhook-call} route template.
+ * endpoint, made from the {@code webhook-call} route template. A value names an environment variable with Camel's
+ * own property function, {@code {{env:NAME}}} or {@code {{env:NAME:default}}}, which the properties component resolves.
  */
 public final class WebhookEndpoints implements RouteTemplateParameterSource {
 
@@ -33,8 +37,15 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
     private static final String SECRET_PREFIX = "whsec_";
     /** Standard Webhooks: a secret of 24 to 64 random bytes. */
     private static final int MIN_SECRET_BYTES = 24;
-    /** {@code ${NAME}} or {@code ${NAME:default}} in a value: taken from the environment. */
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookEndpoints.class);
+    /**
+     * {@code ${NAME}} or {@code ${NAME:default}} in a value: the gateway's own form before {@code {{env:NAME}}},
+     * still taken from the environment for operators who wrote it, with a warning.
+     */
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
+
+    /** Keys already warned about, so that reading the configuration again does not repeat the warning. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final Map<String, WebhookEndpoint> endpoints;
 
@@ -44,7 +55,7 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
 
     /** Fails at start, naming the key, when an endpoint is configured wrongly: better than silently not sending. */
     public static WebhookEndpoints read(PropertiesComponent properties) {
-        return read(key -> properties.resolveProperty(key).map(v -> fromEnvironment(v, System::getenv)));
+        return read(key -> properties.resolveProperty(key).map(v -> fromEnvironment(key, v, System::getenv)));
     }
 
     static WebhookEndpoints read(Function<String, Optional<String>> config) {
@@ -126,11 +137,18 @@ public final class WebhookEndpoints implements RouteTemplateParameterSource {
         return parameters;
     }
 
-    /** Replaces {@code ${NAME}} and {@code ${NAME:default}} with the environment's value; unset and no default: "". */
-    static String fromEnvironment(String value, UnaryOperator<String> environment) {
+    /**
+     * Replaces the deprecated {@code ${NAME}} and {@code ${NAME:default}} with the environment's value (unset and no
+     * default: ""), warning once per key; the warning names the key and the variable, never the value.
+     */
+    static String fromEnvironment(String key, String value, UnaryOperator<String> environment) {
         Matcher m = ENV_REFERENCE.matcher(value);
         StringBuilder resolved = new StringBuilder();
         while (m.find()) {
+            if (WARNED.add(key)) {
+                LOG.warn("{}: ${{}} is deprecated, write {{env:{}}} (Camel's property function) instead", key,
+                        m.group(1), m.group(1));
+            }
             String found = environment.apply(m.group(1));
             String replacement = found != null ? found : m.group(2) != null ? m.group(2) : "";
             m.appendReplacement(resolved, Matcher.quoteReplacement(replacement));

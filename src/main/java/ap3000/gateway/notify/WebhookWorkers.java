@@ -39,7 +39,7 @@ import ap3000.gateway.notify.WebhookDelivery.Outcome;
 public class WebhookWorkers extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookWorkers.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ap3000.gateway.event.EventJson.mapper();
     /** Events of one device delivered per lease before the device goes back in line, so that others get a turn. */
     private static final int EVENTS_PER_TURN = 100;
 

@@ -121,14 +121,14 @@ public final class ServerFrameReader {
         boolean start = r.u8() != 0;
         int value = r.u16();
         OrderNumber order = r.order();
-        int maxDuration = r.u16();
-        int overload = r.u16();
+        ChargeControl.Builder control = ChargeControl.builder(start, rateMode, balance, port, value, order)
+                .maxDurationSeconds(r.u16()).overloadPowerDeciWatts(r.u16());
         if (r.remaining() < 8) {
-            return new ChargeControl(rateMode, balance, port, start, value, order, maxDuration, overload, null, null,
-                    null, null, null, null, null, null);
+            return control.withoutTrailingFields().build();
         }
-        return new ChargeControl(rateMode, balance, port, start, value, order, maxDuration, overload, r.u8(), r.u8(),
-                r.u16(), r.u8(), r.u8(), r.u8(), r.u8(), r.optU8());
+        return control.qrLightOff(r.u8()).longChargeMode(r.u8()).extraFloatSeconds(r.u16()).shortCircuitCheck(r.u8())
+                .noUnplugDetect(r.u8()).forceStopWhenFull(r.u8()).fullPowerWatts(r.u8())
+                .fullPowerCheckMinutes(r.optU8()).build();
     }
 
     private static QrUrl qrUrl(PayloadReader r) {

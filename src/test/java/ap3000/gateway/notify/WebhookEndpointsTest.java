@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 
 /** Endpoint configuration: what an operator writes, and a clear refusal at start for what is wrong. */
@@ -50,11 +52,33 @@ class WebhookEndpointsTest {
     }
 
     @Test
-    void should_take_environment_references_in_values() {
-        assertThat(WebhookEndpoints.fromEnvironment("${BUSINESS_WEBHOOK_URL}",
+    void should_take_environment_references_in_values_through_camels_env_function() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            Properties properties = new Properties();
+            properties.put("notify.endpoints", "a");
+            properties.put("notify.endpoints.a.url", "{{env:AP3000_TEST_NEVER_SET:http://localhost:9/hook}}");
+            properties.put("notify.endpoints.a.api-key", "{{env:PATH}}");
+            context.getPropertiesComponent().setInitialProperties(properties);
+            WebhookEndpoint a = WebhookEndpoints.read(context.getPropertiesComponent()).get("a").orElseThrow();
+            assertThat(a.url()).isEqualTo("http://localhost:9/hook");
+            assertThat(a.apiKey()).isEqualTo(System.getenv("PATH"));
+        }
+    }
+
+    @Test
+    void should_still_take_the_deprecated_dollar_form() throws Exception {
+        assertThat(WebhookEndpoints.fromEnvironment("k", "${BUSINESS_WEBHOOK_URL}",
                 Map.of("BUSINESS_WEBHOOK_URL", "https://b.example.com")::get)).isEqualTo("https://b.example.com");
-        assertThat(WebhookEndpoints.fromEnvironment("http://${HOST:localhost}:${PORT}/hook", name -> null))
+        assertThat(WebhookEndpoints.fromEnvironment("k", "http://${HOST:localhost}:${PORT}/hook", name -> null))
                 .isEqualTo("http://localhost:/hook");
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            Properties properties = new Properties();
+            properties.put("notify.endpoints", "a");
+            properties.put("notify.endpoints.a.url", "${AP3000_TEST_NEVER_SET:http://localhost:9/old}");
+            context.getPropertiesComponent().setInitialProperties(properties);
+            assertThat(WebhookEndpoints.read(context.getPropertiesComponent()).get("a").orElseThrow().url())
+                    .isEqualTo("http://localhost:9/old");
+        }
     }
 
     @Test

@@ -72,8 +72,7 @@ class ReferenceVectorsTest {
 
     @Test
     void should_build_v18_start_command_in_the_37_byte_layout() {
-        ChargeControl start = new ChargeControl(0, 1000, 2, true, 60, OrderNumber.ofText("ORDER_2025061900"), 0, 0,
-                0, 0, 0, 2, 0, 0, 0, null);
+        ChargeControl start = ChargeControl.start(0, 1000, 2, 60, OrderNumber.ofText("ORDER_2025061900")).build();
         DnyFrame frame = ServerCommands.chargeControl(0x04A26CF3, 0x0005, start);
         assertSentAs(frame, "444E592E00F36CA20405008200E803000001013C004F524445525F32303235303631393030000000000000"
                 + "000002000000A408");
@@ -189,8 +188,8 @@ class ReferenceVectorsTest {
 
     @Test
     void should_build_doc_start_in_the_old_29_byte_layout_and_decode_its_ack() {
-        ChargeControl start = new ChargeControl(0, 356, 2, true, 0, new OrderNumber(hex("12345678123456781234567812345678")),
-                28800, 5000, null, null, null, null, null, null, null, null);
+        ChargeControl start = ChargeControl.start(0, 356, 2, 0, new OrderNumber(hex("12345678123456781234567812345678")))
+                .maxDurationSeconds(28800).overloadPowerDeciWatts(5000).withoutTrailingFields().build();
         assertSentAs(ServerCommands.chargeControl(DOC_DEVICE, 2, start), "44 4E 59 26 00 3B 37 AB 04 02 00 82 00 64 01 00"
                 + " 00 01 01 00 00 12 34 56 78 12 34 56 78 12 34 56 78 12 34 56 78 80 70 88 13 F8 08");
 
@@ -301,8 +300,7 @@ class ReferenceVectorsTest {
 
     @Test
     void should_build_the_iot_zinx_test_frames() {
-        ChargeControl start = new ChargeControl(0, 1010, 1, true, 60, OrderNumber.ofText("ORDER_2025061909"), 0, 0,
-                0, 0, 0, 2, 0, 0, 0, null);
+        ChargeControl start = ChargeControl.start(0, 1010, 1, 60, OrderNumber.ofText("ORDER_2025061909")).build();
         assertSentAs(ServerCommands.chargeControl(0x04A228CD, 2, start), "444E592E00CD28A20402008200F203000000013C004F"
                 + "524445525F323032353036313930390000000000000000020000004908");
         assertSentAs(ServerCommands.locate(0x04A26CF3, 1, 10), "444E590A00F36CA2040100960A9B03");

@@ -93,9 +93,27 @@ class ServerCommandsTest {
     }
 
     @Test
+    void should_read_each_start_layout_back_into_the_command_it_was_built_from() {
+        OrderNumber order = OrderNumber.ofText("ROUNDTRIP");
+        for (ChargeControl control : new ChargeControl[]{
+                ChargeControl.start(1, 20, 3, 90, order).maxDurationSeconds(600).withoutTrailingFields().build(),
+                ChargeControl.start(0, 1000, 2, 60, order).overloadPowerDeciWatts(5000).build(),
+                ChargeControl.start(2, 500, 255, 150, order).fullPowerWatts(30).fullPowerCheckMinutes(10).build(),
+                ChargeControl.stop(4, order)}) {
+            DnyFrame frame = ServerCommands.chargeControl(DEVICE, 9, control);
+            assertThat(ServerFrameReader.read(frame)).contains(control);
+        }
+        assertThat(ChargeControl.stop(4, order).toBytes()).hasSize(37);
+        assertThatThrownBy(() -> ChargeControl.start(0, 0, 1, 0, order).withoutTrailingFields().qrLightOff(1).build())
+                .hasMessageContaining("all together");
+    }
+
+    @Test
     void should_build_the_full_38_byte_start_and_the_run_parameter_blocks() {
-        ChargeControl full = new ChargeControl(2, 500, 255, true, 150, OrderNumber.ofText("FULL"), 7200, 20000,
-                1, 1, 0xFFFF, 2, 1, 1, 30, 10);
+        ChargeControl full = ChargeControl.start(2, 500, 255, 150, OrderNumber.ofText("FULL")).maxDurationSeconds(7200)
+                .overloadPowerDeciWatts(20000).qrLightOff(1).longChargeMode(1).extraFloatSeconds(0xFFFF)
+                .shortCircuitCheck(2).noUnplugDetect(1).forceStopWhenFull(1).fullPowerWatts(30).fullPowerCheckMinutes(10)
+                .build();
         byte[] data = full.toBytes();
         assertThat(data).hasSize(38);
         assertThat(data[5] & 0xFF).isEqualTo(0xFF); // "device chooses" stays 0xFF on the wire

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import ap3000.gateway.event.JournalBatch;
 import ap3000.gateway.notify.EndpointGoneException;
 import ap3000.gateway.notify.RetryAfterException;
+import ap3000.gateway.notify.WebhookAttemptLog;
 import redis.clients.jedis.StreamEntryID;
 
 /**
@@ -57,6 +58,20 @@ class NotificationsRouteTest extends RouteTestSupport {
     protected void bindStandIns(Registry registry) {
         registry.bind("webhookFanOut", new FanOutStandIn());
         registry.bind("webhookDelivery", new DeliveryStandIn());
+        registry.bind("webhookAttemptLog", new AttemptLogStandIn());
+    }
+
+    /** The real attempt log's begin and record; only its writing to Redis is replaced by a note. */
+    public class AttemptLogStandIn extends WebhookAttemptLog {
+        AttemptLogStandIn() {
+            super(null, null, "node-a", null);
+        }
+
+        @Override
+        protected void write(String endpoint, String eventId, Map<String, Object> attempt, boolean success) {
+            called("attempt " + endpoint + ": " + (attempt.get("error") != null ? attempt.get("error")
+                    : attempt.get("status")));
+        }
     }
 
     /** Stands in for WebhookFanOut: the journal's consumer group notify and the outbox. */
@@ -193,11 +208,31 @@ class NotificationsRouteTest extends RouteTestSupport {
         deliver("tpl");
 
         http.assertIsSatisfied();
-        assertThat(calls).containsExactly("prepare", "checkResponse", "delivered");
+        assertThat(calls).containsExactly("prepare", "attempt tpl: null", "checkResponse", "delivered");
         // statuses are judged by checkResponse, not by the HTTP producer; the timeout is the endpoint's
         assertThat(context.getEndpoints()).map(endpoint -> endpoint.getEndpointUri())
                 .filteredOn(uri -> uri.startsWith("http://webhook-tpl")).singleElement().asString()
                 .contains("httpMethod=POST", "throwExceptionOnFailure=false", "responseTimeout=1000");
+    }
+
+    @Test
+    void should_log_every_attempt_answered_or_failed_and_hand_a_failure_on_for_a_quick_retry() throws Exception {
+        ResilienceProcessor circuit = endpointRouteFromTemplate();
+        circuit.transitionToCloseState();
+        MockEndpoint http = getMockEndpoint("mock:http:webhook-tpl");
+        http.whenExchangeReceived(1, e -> {
+            throw new IllegalStateException("connection refused");
+        });
+        http.whenExchangeReceived(2, e -> e.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200));
+        http.expectedMessageCount(2);
+
+        Exchange done = deliver("tpl");
+
+        http.assertIsSatisfied();
+        assertThat(done.isFailed()).isFalse();
+        // the second attempt is not charged with the first one's exception
+        assertThat(calls).containsExactly("prepare", "attempt tpl: IllegalStateException: connection refused",
+                "prepare", "attempt tpl: 200", "checkResponse", "delivered");
     }
 
     @Test
