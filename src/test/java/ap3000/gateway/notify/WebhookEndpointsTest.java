@@ -66,6 +66,18 @@ class WebhookEndpointsTest {
     }
 
     @Test
+    void should_refuse_an_unset_variable_without_default_naming_the_key() throws Exception {
+        try (DefaultCamelContext context = new DefaultCamelContext()) {
+            Properties properties = new Properties();
+            properties.put("notify.endpoints", "a");
+            properties.put("notify.endpoints.a.url", "{{env:AP3000_TEST_NEVER_SET}}");
+            context.getPropertiesComponent().setInitialProperties(properties);
+            assertThatThrownBy(() -> WebhookEndpoints.read(context.getPropertiesComponent()))
+                    .hasMessageContaining("notify.endpoints.a.url");
+        }
+    }
+
+    @Test
     void should_still_take_the_deprecated_dollar_form() throws Exception {
         assertThat(WebhookEndpoints.fromEnvironment("k", "${BUSINESS_WEBHOOK_URL}",
                 Map.of("BUSINESS_WEBHOOK_URL", "https://b.example.com")::get)).isEqualTo("https://b.example.com");
