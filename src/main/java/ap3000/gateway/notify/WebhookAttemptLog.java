@@ -69,7 +69,8 @@ public class WebhookAttemptLog extends EventNotifierSupport {
         metrics.attempt(endpoint, status != null && status >= 200 && status < 300);
         try (Pipeline pipeline = redis.pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
-            outbox.countAttempt(pipeline, endpoint, eventId);
+            outbox.countAttempt(pipeline, endpoint, exchange.getProperty(WebhookDelivery.DEVICE, String.class),
+                    eventId);
             RedisConnection.syncOrThrow(pipeline);
         } catch (JedisException e) {
             // the delivery itself goes on; only its log line is missing
