@@ -117,14 +117,14 @@ public class JournalReader<T> {
 
     /** The next batch, waiting at most the flush interval when nothing arrives; empty when nothing did. */
     public JournalBatch<T> next() {
-        return next(flushInterval);
+        return nextWithin(flushInterval);
     }
 
     /**
      * The next batch, waiting at most {@code wait} for it to fill; with {@link Duration#ZERO} only what is there
      * already, in one read that does not block (how {@link ShardedJournalReader} goes round its shards).
      */
-    public JournalBatch<T> next(Duration wait) {
+    public JournalBatch<T> nextWithin(Duration wait) {
         ensureGroup();
         if (ownPendingMayExist) {
             JournalBatch<T> pending = read(START, batchSize, 0);

@@ -41,11 +41,14 @@ public class ShardedJournalReader<T> {
 
     /** The next batch of any shard; empty after about the flush interval when no shard has anything. */
     public JournalBatch<T> next() {
-        return next(shard -> true);
+        return nextFrom(shard -> true);
     }
 
-    /** The next batch of the shards this group may read now (the fan-out: those whose lease this node holds). */
-    public JournalBatch<T> next(IntPredicate readable) {
+    /**
+     * The next batch of the shards this group may read now (the fan-out: those whose lease this node holds). Not an
+     * overload of {@link #next()}: the audit route calls that by name, and Camel would pick this one.
+     */
+    public JournalBatch<T> nextFrom(IntPredicate readable) {
         int n = readers.size();
         if (n == 1) {
             return readable.test(0) ? readers.get(0).next() : JournalBatch.empty();
@@ -59,7 +62,7 @@ public class ShardedJournalReader<T> {
             if (waitOn < 0) {
                 waitOn = shard;
             }
-            JournalBatch<T> ready = readers.get(shard).next(Duration.ZERO);
+            JournalBatch<T> ready = readers.get(shard).nextWithin(Duration.ZERO);
             if (!ready.isEmpty()) {
                 turn = (shard + 1) % n;
                 return ready.inShard(shard);
@@ -69,7 +72,7 @@ public class ShardedJournalReader<T> {
             return JournalBatch.empty();
         }
         turn = (waitOn + 1) % n;
-        return readers.get(waitOn).next(blockPerShard).inShard(waitOn);
+        return readers.get(waitOn).nextWithin(blockPerShard).inShard(waitOn);
     }
 
     /** Acknowledges the batch in the shard it came from (see {@link JournalReader#ack}). */

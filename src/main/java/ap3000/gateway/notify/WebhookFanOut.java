@@ -111,7 +111,7 @@ public class WebhookFanOut extends ServiceSupport {
             Thread.sleep(pause);
             return JournalBatch.empty();
         }
-        return reader.next(shard -> leader[shard]);
+        return reader.nextFrom(shard -> leader[shard]);
     }
 
     private void lease(int shard) {
