@@ -239,11 +239,32 @@ public class EventJournal extends ServiceSupport {
 
     @Override
     protected void doStart() {
+        warnAboutStrayStreams();
         for (int i = 0; i < queues.size(); i++) {
             BlockingQueue<Append> queue = queues.get(i);
             Thread writer = executors.newThread("ap3000-journal-writer-" + i, () -> writeLoop(queue));
             writers.add(writer);
             writer.start();
+        }
+    }
+
+    /** A changed {@code gateway.events.shards} leaves entries where no reader looks: said loudly, once, at start. */
+    private void warnAboutStrayStreams() {
+        if (shards.count() == 1 && shards.name().indexOf('{') < 0) {
+            return;
+        }
+        try {
+            for (String stray : shards.strayStreams()) {
+                long left = redis.client().xlen(stray);
+                if (left > 0) {
+                    LOG.error("The journal stream {} holds {} entries, but with gateway.events.shards={} no reader"
+                            + " reads it: was the shard count changed? Undelivered events there are never audited or"
+                            + " sent; set the old count back until they are (docs/journal-shards.md)", stray, left,
+                            shards.count());
+                }
+            }
+        } catch (JedisException e) {
+            LOG.debug("Could not look for journal streams of another shard count: {}", e.getMessage());
         }
     }
 

@@ -75,6 +75,18 @@ public final class JournalShards {
         return stream(shardOf(deviceId));
     }
 
+    /**
+     * Streams another shard count would have written and this one never reads: the unsharded name (or shard 0's
+     * with one shard) and the first shard beyond the count. Entries left there after the count was changed are
+     * read by no one (docs/journal-shards.md, "What not to do").
+     */
+    public List<String> strayStreams() {
+        if (count == 1) {
+            return List.of(new JournalShards(stream, 2).stream(0));
+        }
+        return List.of(stream, new JournalShards(stream, count + 1).stream(count));
+    }
+
     /** Every shard's stream, in shard order. */
     public List<String> streams() {
         List<String> streams = new ArrayList<>(count);

@@ -15,13 +15,14 @@ import ap3000.gateway.redis.RedisConnection;
  * in one shard, so they still come in order. With one shard it is exactly that shard's reader.
  * <p>
  * Going round: the shards are first asked, from the one after the last that gave something, for what they hold
- * already, without blocking; only when none holds anything does the read block, on one shard, for a share of the
- * flush interval, so that a quiet journal still costs one blocking read per round and a busy shard waits for none.
+ * already, without blocking; only when none holds anything does the read block, on one shard (the next each time),
+ * for the flush interval. A busy shard waits for no quiet one; an event in a quiet journal waits at most about a
+ * flush interval, as it would for its batch to fill; a quiet journal costs one round per flush interval.
  */
 public class ShardedJournalReader<T> {
 
     private final List<JournalReader<T>> readers = new ArrayList<>();
-    private final Duration blockPerShard;
+    private final Duration flushInterval;
     private int turn;
 
     /** The same parameters as {@link JournalReader}'s, for every shard of the journal. */
@@ -32,7 +33,7 @@ public class ShardedJournalReader<T> {
             readers.add(new JournalReader<>(redis, stream, group, consumer, batchSize, flushInterval, claimIdle,
                     mapper));
         }
-        this.blockPerShard = flushInterval.dividedBy(readers.size());
+        this.flushInterval = flushInterval;
     }
 
     public int shards() {
@@ -72,7 +73,7 @@ public class ShardedJournalReader<T> {
             return JournalBatch.empty();
         }
         turn = (waitOn + 1) % n;
-        return readers.get(waitOn).nextWithin(blockPerShard).inShard(waitOn);
+        return readers.get(waitOn).nextWithin(flushInterval).inShard(waitOn);
     }
 
     /** Acknowledges the batch in the shard it came from (see {@link JournalReader#ack}). */

@@ -93,15 +93,15 @@ public class WebhookFanOut extends ServiceSupport {
 
     /**
      * The next journal entries to fan out, from a shard whose lease this node holds; empty (after a pause) while
-     * other nodes hold every lease. Held leases are renewed at every call; another node's is looked at again after
-     * the same pause.
+     * other nodes hold every lease. Each lease is renewed (or, another node's, looked at) after that pause, at most a
+     * second: far within the lease, and a few round trips a second however many shards.
      */
     public JournalBatch<Entry> next() throws InterruptedException {
         long now = System.currentTimeMillis();
         long pause = Math.min(1000, leaseMillis / 3);
         boolean any = false;
         for (int shard = 0; shard < leaseKeys.size(); shard++) {
-            if (leader[shard] || now - lookedAtMillis[shard] >= pause) {
+            if (now - lookedAtMillis[shard] >= pause) {
                 lookedAtMillis[shard] = now;
                 lease(shard);
             }

@@ -53,6 +53,13 @@ class JournalShardsTest {
     }
 
     @Test
+    void should_name_the_streams_another_shard_count_would_have_left() {
+        assertThat(new JournalShards("gateway:{events}", 1).strayStreams()).containsExactly("gateway:{events-0}");
+        assertThat(new JournalShards("gateway:{events}", 3).strayStreams())
+                .containsExactly("gateway:{events}", "gateway:{events-3}");
+    }
+
+    @Test
     void should_refuse_a_count_below_one_and_a_sharded_stream_without_a_hash_tag() {
         assertThatThrownBy(() -> new JournalShards("gateway:{events}", 0))
                 .hasMessageContaining("gateway.events.shards must be at least 1");
