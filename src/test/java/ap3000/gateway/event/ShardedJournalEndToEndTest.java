@@ -3,6 +3,7 @@ package ap3000.gateway.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.audit.AuditStore;
@@ -29,13 +31,16 @@ import ap3000.gateway.notify.WebhookReceiver.Request;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
+import redis.embedded.RedisServer;
 
 /**
  * The real gateway with {@code gateway.events.shards=3} on one embedded Redis: devices over TCP run a whole charging
  * flow at the same time; their events spread over the three journal streams and outbox shards, every one is audited
- * and delivered to a real HTTP receiver in each device's order, also after the receiver was down, and each shard is
- * trimmed once every reader is done with it.
+ * and delivered to a real HTTP receiver in each device's order, also after the receiver was down and while another
+ * node held one shard's fan-out lease, and each shard is trimmed once every reader is done with it.
  */
 class ShardedJournalEndToEndTest {
 
@@ -127,6 +132,36 @@ class ShardedJournalEndToEndTest {
         assertThat(outbox.deadLetterCount()).isZero();
     }
 
+    @Test
+    void should_fan_out_each_shard_under_its_own_lease() throws Exception {
+        int redisPort = RunningGateway.freePort();
+        RedisServer redis = ExternalRedis.start(redisPort, Files.createTempDirectory("sharded-leases-redis"));
+        try (RedisClient other = RedisClient.create("127.0.0.1", redisPort)) {
+            // another node fans out shard 1
+            other.set("notify:fan-out:lease:1", "other-node", SetParams.setParams().px(60_000));
+            receiver = new WebhookReceiver();
+            gateway = start(receiver.url(), Map.of("gateway.redis.url", "redis://127.0.0.1:" + redisPort));
+            chargeAll();
+            List<DeviceEvent> journal = gateway.journal();
+            JournalShards shards = gateway.bean("journalShards", JournalShards.class);
+            List<DeviceEvent> ofShard1 = journal.stream().filter(e -> shards.shardOf(e.deviceId()) == 1).toList();
+
+            await().atMost(WAIT).until(() -> delivered().size() == journal.size() - ofShard1.size());
+            assertThat(delivered()).doesNotContainAnyElementsOf(ofShard1.stream().map(DeviceEvent::eventId).toList());
+            assertThat(other.get("notify:fan-out:lease:0")).isNotEqualTo("other-node").isNotNull();
+            assertThat(other.get("notify:fan-out:lease:1")).isEqualTo("other-node");
+
+            // the other node is gone and its lease with it: this node takes shard 1 too and delivers the rest
+            other.del("notify:fan-out:lease:1");
+            awaitDeliveredInDeviceOrder(journal);
+            assertThat(other.get("notify:fan-out:lease:1")).isEqualTo(other.get("notify:fan-out:lease:0"));
+        } finally {
+            gateway.close();
+            gateway = null;
+            redis.stop();
+        }
+    }
+
     /** Every device connects, starts charging by the API, reports power and settles, all at once; then goes. */
     private void chargeAll() throws Exception {
         List<CompletableFuture<Void>> flows = new ArrayList<>();
@@ -207,6 +242,10 @@ class ShardedJournalEndToEndTest {
     }
 
     private RunningGateway start(String receiverUrl) throws Exception {
+        return start(receiverUrl, Map.of());
+    }
+
+    private RunningGateway start(String receiverUrl, Map<String, String> overrides) throws Exception {
         Map<String, String> properties = new HashMap<>();
         properties.put("gateway.events.shards", Integer.toString(SHARDS));
         properties.put("audit.flush-interval", "200ms");
@@ -224,6 +263,7 @@ class ShardedJournalEndToEndTest {
         properties.put("notify.circuit.minimum-calls", "100000");
         properties.put("notify.circuit.window", "100000");
         properties.put("gateway.downlink.ack-timeout", "2s");
+        properties.putAll(overrides);
         return RunningGateway.start(properties);
     }
 
