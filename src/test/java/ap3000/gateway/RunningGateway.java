@@ -111,11 +111,15 @@ public final class RunningGateway implements AutoCloseable {
         return context().getRegistry().lookupByNameAndType(name, type);
     }
 
-    /** Every event accepted so far, in journal order. */
+    /** Every event accepted so far, in journal order (over its shards: by entry ID, which is by time). */
     public List<DeviceEvent> journal() {
         EventJournal journal = bean("eventJournal", EventJournal.class);
-        List<StreamEntry> entries = bean("redis", RedisConnection.class).client()
-                .xrange(journal.streamKey(), (redis.clients.jedis.StreamEntryID) null, null);
+        List<StreamEntry> entries = new ArrayList<>();
+        for (String stream : journal.shards().streams()) {
+            entries.addAll(bean("redis", RedisConnection.class).client()
+                    .xrange(stream, (redis.clients.jedis.StreamEntryID) null, null));
+        }
+        entries.sort(java.util.Comparator.comparing(StreamEntry::getID));
         return entries.stream().map(e -> EventJson.read(e.getFields().get("event"))).toList();
     }
 

@@ -95,8 +95,6 @@ public class ApiWiring {
     String previousClusterSecret;
     @PropertyInject(value = "gateway.redis.url", defaultValue = "")
     String redisUrl;
-    @PropertyInject("gateway.events.stream")
-    String stream;
     @PropertyInject("gateway.api.notifications.recent")
     int recentNotifications;
     @PropertyInject(value = "gateway.api.public-url", defaultValue = "")
@@ -106,7 +104,7 @@ public class ApiWiring {
         Registry registry = context.getRegistry();
         registry.bind("apiSupport", new ApiSupport());
         ApiGuard.fromConfiguration(contextPath, httpPort, apiKeys, open, Path.of(dataDir), maxBody).protect(context);
-        NotificationFeed feed = new NotificationFeed(context, redis, stream, recentNotifications);
+        NotificationFeed feed = new NotificationFeed(context, redis, journal.shards().streams(), recentNotifications);
         context.addService(feed, true, true);
         registry.bind("notificationFeed", feed);
         new NotificationStream(feed, contextPath, httpPort).attach(context);

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -31,7 +32,8 @@ import redis.clients.jedis.resps.StreamEntry;
  * as IoT-Zinx's NotificationEventDTO ({@code GET /notifications/recent}) and a live feed for
  * {@code GET /notifications/stream}. It tails the event journal with plain XREAD (no consumer group, so it takes
  * nothing from the audit or the webhooks and holds back no trimming), which shows every node's events on every
- * node; the last {@code capacity} stay in memory.
+ * node; the last {@code capacity} stay in memory. One thread tails each journal shard (one XREAD may name only
+ * streams of one cluster slot); a device's events are in one shard, so they come in order.
  */
 public class NotificationFeed extends ServiceSupport {
 
@@ -67,20 +69,23 @@ public class NotificationFeed extends ServiceSupport {
 
     private final CamelContext context;
     private final RedisConnection redis;
-    private final String streamKey;
+    private final List<String> streamKeys;
     private final int capacity;
     private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
     private final List<Consumer<Map<String, Object>>> listeners = new CopyOnWriteArrayList<>();
     private ExecutorService reader;
     private volatile boolean running;
-    /** Only the reader thread touches it. */
-    private boolean failing;
+    /** Shared by the shards' reader threads: one line per outage. */
+    private final AtomicBoolean failing = new AtomicBoolean();
 
-    /** @param capacity events kept for {@code /notifications/recent} (IoT-Zinx kept 2000) */
-    public NotificationFeed(CamelContext context, RedisConnection redis, String streamKey, int capacity) {
+    /**
+     * @param streamKeys the journal's shards
+     * @param capacity   events kept for {@code /notifications/recent} (IoT-Zinx kept 2000)
+     */
+    public NotificationFeed(CamelContext context, RedisConnection redis, List<String> streamKeys, int capacity) {
         this.context = context;
         this.redis = redis;
-        this.streamKey = streamKey;
+        this.streamKeys = List.copyOf(streamKeys);
         this.capacity = capacity;
     }
 
@@ -149,8 +154,8 @@ public class NotificationFeed extends ServiceSupport {
         return null;
     }
 
-    private void tail() {
-        StreamEntryID last = newest();
+    private void tail(String streamKey) {
+        StreamEntryID last = newest(streamKey);
         while (running) {
             try {
                 List<Map.Entry<String, List<StreamEntry>>> read = redis.client().xread(
@@ -175,7 +180,7 @@ public class NotificationFeed extends ServiceSupport {
     }
 
     /** The journal's newest entry, so that the feed starts from now; "0-0" for an empty journal. */
-    private StreamEntryID newest() {
+    private StreamEntryID newest(String streamKey) {
         while (running) {
             try {
                 List<StreamEntry> newest = redis.client().xrevrange(streamKey, "+", "-", 1);
@@ -214,15 +219,13 @@ public class NotificationFeed extends ServiceSupport {
 
     /** One line per outage, not one a second: Redis being down is reported by its health check. */
     private void failed(RuntimeException e) {
-        if (!failing) {
-            failing = true;
+        if (failing.compareAndSet(false, true)) {
             LOG.warn("Reading the event journal for /notifications failed, retrying every second: {}", e.toString());
         }
     }
 
     private void recovered() {
-        if (failing) {
-            failing = false;
+        if (failing.compareAndSet(true, false)) {
             LOG.info("Reading the event journal for /notifications again");
         }
     }
@@ -238,8 +241,10 @@ public class NotificationFeed extends ServiceSupport {
     @Override
     protected void doStart() {
         running = true;
-        reader = context.getExecutorServiceManager().newSingleThreadExecutor(this, "notification-feed");
-        reader.execute(this::tail);
+        reader = context.getExecutorServiceManager().newFixedThreadPool(this, "notification-feed", streamKeys.size());
+        for (String streamKey : streamKeys) {
+            reader.execute(() -> tail(streamKey));
+        }
     }
 
     @Override

@@ -11,6 +11,8 @@ import org.apache.camel.component.micrometer.MicrometerConstants;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.event.JournalShards;
+import ap3000.gateway.event.ShardedJournalReader;
 import ap3000.gateway.redis.RedisConnection;
 
 /** The audit trail: the frame log, the heartbeat summaries, the store of key events and its journal reader. */
@@ -40,8 +42,8 @@ public class AuditWiring {
     int maxDevices;
     @PropertyInject("audit.heartbeats.max-pending-hours")
     int maxPendingHours;
-    @PropertyInject("gateway.events.stream")
-    String stream;
+    @BeanInject("journalShards")
+    JournalShards shards;
     @PropertyInject("audit.batch-size")
     int batchSize;
     @PropertyInject("audit.flush-interval")
@@ -62,7 +64,7 @@ public class AuditWiring {
 
         AuditStore store = new AuditStore(redis, prefix, eventsTtl, sessionsTtl, sessionsTtl, clock, meters);
         context.getRegistry().bind("auditStore", store);
-        context.getRegistry().bind("auditReader", new JournalReader<>(redis, stream, "audit", nodeId, batchSize,
+        context.getRegistry().bind("auditReader", new ShardedJournalReader<>(redis, shards, "audit", nodeId, batchSize,
                 flushInterval, claimIdle, AuditEntry::fromJournal)
                 .countOnAck(new JournalReader.AckCounts<>(store::countsKey, AuditEntry::countedType,
                         store.eventsTtlSeconds())));

@@ -32,8 +32,9 @@ import redis.clients.jedis.params.XTrimParams;
 import redis.clients.jedis.resps.StreamGroupInfo;
 
 /**
- * Where an event is <em>accepted</em>: appended to one Redis Stream that the audit and notification routes
- * read. A few writer threads (each device always on the same one) take batches in the order they came and write
+ * Where an event is <em>accepted</em>: appended to the Redis Stream of its device's journal shard
+ * ({@link JournalShards}; one stream unless {@code gateway.events.shards} says more) that the audit and notification
+ * routes read. A few writer threads (each device always on the same one) take batches in the order they came and write
  * whatever has queued up in one pipelined round trip (group commit), so events of one device stay in order
  * whatever their kind, while two round trips can be under way at once. Callers of
  * critical and awaited batches wait for the write (see {@link EventBatch.Acceptance}); a critical batch Redis
@@ -86,7 +87,7 @@ public class EventJournal extends ServiceSupport {
     }
 
     private final RedisConnection redis;
-    private final String streamKey;
+    private final JournalShards shards;
     private final long maxLength;
     private final long onceTtlSeconds;
     private final int backlogLimit;
@@ -108,7 +109,7 @@ public class EventJournal extends ServiceSupport {
     private final ThrottledWarning unreplicatedWarning = new ThrottledWarning(10_000);
 
     /**
-     * @param streamKey      the stream; keep a {hash tag} in it so that once-keys share its cluster slot
+     * @param shards         the streams; each keeps a {hash tag} so that its once-keys share its cluster slot
      * @param maxLength      approximate cap of the stream, a guard against unbounded growth
      * @param onceTtlSeconds how long a once-key (a settled order) is remembered
      * @param backlogLimit   events kept in memory while Redis is down
@@ -116,11 +117,11 @@ public class EventJournal extends ServiceSupport {
      *                       (backpressure)
      * @param writerCount    writer threads, each with its own pipeline; a device's events always take the same one
      */
-    public EventJournal(ExecutorServiceManager executors, RedisConnection redis, String streamKey, long maxLength,
+    public EventJournal(ExecutorServiceManager executors, RedisConnection redis, JournalShards shards, long maxLength,
                         long onceTtlSeconds, int backlogLimit, int queueLimit, int writerCount) {
         this.executors = executors;
         this.redis = redis;
-        this.streamKey = streamKey;
+        this.shards = shards;
         this.maxLength = maxLength;
         this.onceTtlSeconds = onceTtlSeconds;
         this.backlogLimit = backlogLimit;
@@ -204,8 +205,13 @@ public class EventJournal extends ServiceSupport {
         return split;
     }
 
+    /** The configured stream name: the stream itself with one shard, else what the shards' names derive from. */
     public String streamKey() {
-        return streamKey;
+        return shards.name();
+    }
+
+    public JournalShards shards() {
+        return shards;
     }
 
     public long acceptedCount() {
@@ -233,11 +239,32 @@ public class EventJournal extends ServiceSupport {
 
     @Override
     protected void doStart() {
+        warnAboutStrayStreams();
         for (int i = 0; i < queues.size(); i++) {
             BlockingQueue<Append> queue = queues.get(i);
             Thread writer = executors.newThread("ap3000-journal-writer-" + i, () -> writeLoop(queue));
             writers.add(writer);
             writer.start();
+        }
+    }
+
+    /** A changed {@code gateway.events.shards} leaves entries where no reader looks: said loudly, once, at start. */
+    private void warnAboutStrayStreams() {
+        if (shards.count() == 1 && shards.name().indexOf('{') < 0) {
+            return;
+        }
+        try {
+            for (String stray : shards.strayStreams()) {
+                long left = redis.client().xlen(stray);
+                if (left > 0) {
+                    LOG.error("The journal stream {} holds {} entries, but with gateway.events.shards={} no reader"
+                            + " reads it: was the shard count changed? Undelivered events there are never audited or"
+                            + " sent; set the old count back until they are (docs/journal-shards.md)", stray, left,
+                            shards.count());
+                }
+            }
+        } catch (JedisException e) {
+            LOG.debug("Could not look for journal streams of another shard count: {}", e.getMessage());
         }
     }
 
@@ -298,10 +325,12 @@ public class EventJournal extends ServiceSupport {
             try (Pipeline pipeline = redis.pipelined()) {
                 for (Append append : group) {
                     if (append.onceArguments != null) {
+                        // a settlement is one device's: its stream and its once-key are that device's shard's
+                        String stream = shards.streamOf(append.batch.events().get(0).deviceId());
                         append.onceReply = pipeline.eval(APPEND_ONCE,
-                                List.of(onceKey(append.batch.onceKey()), streamKey), append.onceArguments);
+                                List.of(onceKey(stream, append.batch.onceKey()), stream), append.onceArguments);
                     } else {
-                        append(pipeline, append.entries);
+                        append(pipeline, append.batch.events(), append.entries);
                     }
                 }
                 if (acks.replicas() > 0 && group.stream().anyMatch(append -> append.batch.critical())) {
@@ -371,12 +400,18 @@ public class EventJournal extends ServiceSupport {
     }
 
     /**
-     * The journal-trim route's step (every {@code gateway.events.trim-interval}). Drops the entries every reader
-     * (consumer group) is done with: older than each group's oldest pending entry,
+     * The journal-trim route's step (every {@code gateway.events.trim-interval}), shard by shard. Drops the entries
+     * every reader (consumer group) is done with: older than each group's oldest pending entry,
      * or than its last delivered one when nothing is pending. Until a group exists nothing is dropped, so a reader
      * turned on later still finds everything (up to the {@code maxLength} guard).
      */
     public void trimConsumed() {
+        for (String stream : shards.streams()) {
+            trimConsumed(stream);
+        }
+    }
+
+    private void trimConsumed(String streamKey) {
         try {
             List<StreamGroupInfo> groups = redis.client().xinfoGroups(streamKey);
             if (groups.isEmpty()) {
@@ -394,7 +429,7 @@ public class EventJournal extends ServiceSupport {
             }
             redis.client().xtrim(streamKey, XTrimParams.xTrimParams().minId(keepFrom.toString()).exactTrimming());
         } catch (JedisException e) {
-            LOG.debug("Journal not trimmed this time: {}", e.getMessage());
+            LOG.debug("Journal {} not trimmed this time: {}", streamKey, e.getMessage());
         }
     }
 
@@ -428,7 +463,8 @@ public class EventJournal extends ServiceSupport {
         }
         try (Pipeline pipeline = redis.pipelined()) {
             for (Buffered buffered : pending) {
-                pipeline.xadd(streamKey, appendParams, entry(buffered.event(), buffered.summarized()));
+                pipeline.xadd(shards.streamOf(buffered.event().deviceId()), appendParams,
+                        entry(buffered.event(), buffered.summarized()));
             }
             RedisConnection.syncOrThrow(pipeline);
         }
@@ -444,9 +480,10 @@ public class EventJournal extends ServiceSupport {
         LOG.info("Wrote {} events that waited in memory while Redis was unreachable", pending.size());
     }
 
-    private void append(Pipeline pipeline, List<Map<String, String>> entries) {
-        for (Map<String, String> entry : entries) {
-            pipeline.xadd(streamKey, appendParams, entry);
+    /** Each event into its device's shard; entries are the events' serialized forms, in the same order. */
+    private void append(Pipeline pipeline, List<DeviceEvent> events, List<Map<String, String>> entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            pipeline.xadd(shards.streamOf(events.get(i).deviceId()), appendParams, entries.get(i));
         }
     }
 
@@ -473,8 +510,8 @@ public class EventJournal extends ServiceSupport {
         return args;
     }
 
-    /** Once-keys share the stream's hash tag, so that the script's two keys live in one cluster slot. */
-    private String onceKey(String key) {
+    /** Once-keys share their stream's hash tag, so that the script's two keys live in one cluster slot. */
+    private static String onceKey(String streamKey, String key) {
         return streamKey + ":once:" + key;
     }
 

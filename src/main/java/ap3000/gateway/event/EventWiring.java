@@ -8,13 +8,18 @@ import org.apache.camel.PropertyInject;
 
 import ap3000.gateway.redis.RedisConnection;
 
-/** The event journal every business event is accepted into, and the batch filter the batch routes share. */
+/**
+ * The event journal every business event is accepted into, its shards (read by every journal reader), and the batch
+ * filter the batch routes share.
+ */
 public class EventWiring {
 
     @BeanInject("redis")
     RedisConnection redis;
     @PropertyInject("gateway.events.stream")
     String stream;
+    @PropertyInject(value = "gateway.events.shards", defaultValue = "1")
+    int shards;
     @PropertyInject("gateway.events.max-length")
     long maxLength;
     @PropertyInject("gateway.events.settled-order-ttl")
@@ -27,7 +32,9 @@ public class EventWiring {
     int writers;
 
     public void wire(CamelContext context) throws Exception {
-        EventJournal journal = new EventJournal(context.getExecutorServiceManager(), redis, stream, maxLength,
+        JournalShards journalShards = new JournalShards(stream, shards);
+        context.getRegistry().bind("journalShards", journalShards);
+        EventJournal journal = new EventJournal(context.getExecutorServiceManager(), redis, journalShards, maxLength,
                 settledOrderTtl.toSeconds(), backlogLimit, queueLimit, writers);
         // started after Redis and stopped before it: the writers flush what is queued on the way out
         context.addService(journal, true, true);

@@ -21,7 +21,8 @@ import redis.clients.jedis.resps.StreamGroupInfo;
 import redis.clients.jedis.resps.StreamPendingSummary;
 
 /**
- * Reads the event journal as one consumer group (the audit trail, the webhook outbox): the journal stream is the
+ * Reads one journal stream (a shard, see {@link ShardedJournalReader}) as one consumer group (the audit trail, the
+ * webhook outbox): the journal stream is the
  * durable store of what the group has not finished. A batch completes when it holds {@code batchSize} events or when its oldest event
  * has waited {@code flushInterval}. Until a batch is acknowledged its entries stay in the group's pending list,
  * so a gateway killed mid-batch loses nothing: on the next call this consumer re-reads its own pending
@@ -116,6 +117,14 @@ public class JournalReader<T> {
 
     /** The next batch, waiting at most the flush interval when nothing arrives; empty when nothing did. */
     public JournalBatch<T> next() {
+        return nextWithin(flushInterval);
+    }
+
+    /**
+     * The next batch, waiting at most {@code wait} for it to fill; with {@link Duration#ZERO} only what is there
+     * already, in one read that does not block (how {@link ShardedJournalReader} goes round its shards).
+     */
+    public JournalBatch<T> nextWithin(Duration wait) {
         ensureGroup();
         if (ownPendingMayExist) {
             JournalBatch<T> pending = read(START, batchSize, 0);
@@ -132,9 +141,14 @@ public class JournalReader<T> {
                 return claimed;
             }
         }
+        if (wait.isZero()) {
+            JournalBatch<T> ready = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, batchSize, 0);
+            ownPendingMayExist |= !ready.isEmpty();
+            return ready;
+        }
         List<StreamEntryID> ids = new ArrayList<>();
         List<T> entries = new ArrayList<>();
-        long deadline = System.currentTimeMillis() + flushInterval.toMillis();
+        long deadline = System.currentTimeMillis() + wait.toMillis();
         while (ids.size() < batchSize) {
             long remaining = deadline - System.currentTimeMillis();
             if (remaining <= 0) {
@@ -143,7 +157,7 @@ public class JournalReader<T> {
             JournalBatch<T> more = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, batchSize - ids.size(), remaining);
             if (!more.isEmpty() && ids.isEmpty()) {
                 // the interval counts from the oldest event of the batch
-                deadline = System.currentTimeMillis() + flushInterval.toMillis();
+                deadline = System.currentTimeMillis() + wait.toMillis();
             }
             ids.addAll(more.ids());
             entries.addAll(more.entries());

@@ -12,6 +12,7 @@ import org.apache.camel.spi.Registry;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.redis.RedisConnection;
 
 /**
@@ -42,8 +43,8 @@ public class NotifyWiring {
     Duration stopWait;
     @PropertyInject("gateway.shutdown-timeout")
     Duration shutdownTimeout;
-    @PropertyInject("gateway.events.stream")
-    String stream;
+    @BeanInject("journalShards")
+    JournalShards shards;
     @PropertyInject("notify.fan-out.batch-size")
     int fanOutBatchSize;
     @PropertyInject("notify.fan-out.flush-interval")
@@ -60,7 +61,7 @@ public class NotifyWiring {
         WebhookEndpoints endpoints = WebhookEndpoints.read(context.getPropertiesComponent());
         // Camel makes one webhook-<name> route per endpoint from the webhook-call template with this source
         registry.bind("webhookEndpoints", endpoints);
-        WebhookOutbox outbox = new WebhookOutbox(redis, prefix, lease, attemptsTtl, clock);
+        WebhookOutbox outbox = new WebhookOutbox(redis, shards, prefix, lease, attemptsTtl, clock);
         registry.bind("webhookOutbox", outbox);
         WebhookMetrics metrics = new WebhookMetrics(meters);
         registry.bind("webhookMetrics", metrics);
@@ -68,7 +69,7 @@ public class NotifyWiring {
                 workersStopWait(context));
         context.addService(workers, true, true);
         registry.bind("webhookWorkers", workers);
-        WebhookFanOut fanOut = new WebhookFanOut(redis, stream, prefix, nodeId, fanOutBatchSize, fanOutFlushInterval,
+        WebhookFanOut fanOut = new WebhookFanOut(redis, shards, prefix, nodeId, fanOutBatchSize, fanOutFlushInterval,
                 lease, outbox, endpoints, workers);
         // a service added after Redis is stopped after the routes and before Redis: it hands its lease back then
         context.addService(fanOut, true, true);

@@ -70,7 +70,8 @@ public class WebhookAttemptLog {
         metrics.attempt(endpoint, success);
         try (Pipeline pipeline = redis.pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
-            outbox.countAttempt(pipeline, endpoint, eventId);
+            outbox.countAttempt(pipeline, endpoint, exchange.getProperty(WebhookDelivery.DEVICE, String.class),
+                    eventId);
             RedisConnection.syncOrThrow(pipeline);
         } catch (JedisException e) {
             // the delivery itself goes on; only its log line is missing

@@ -147,7 +147,7 @@ public class WebhookDelivery {
         String endpoint = exchange.getProperty(ENDPOINT, String.class);
         String device = exchange.getProperty(DEVICE, String.class);
         String eventId = exchange.getProperty(EVENT_ID, String.class);
-        long round = outbox.nextRound(endpoint, eventId);
+        long round = outbox.nextRound(endpoint, device, eventId);
         var wait = schedule.delay(round).map(d -> requestedWait != null ? requestedWait : d);
         if (wait.isPresent()) {
             outbox.retryAt(endpoint, device, clock.millis() + wait.get().toMillis());
@@ -160,7 +160,7 @@ public class WebhookDelivery {
         WebhookRejectedException rejected = cause instanceof WebhookRejectedException r ? r : null;
         outbox.deadLetter(new DeadLetter(DeadLetter.id(endpoint, eventId), endpoint, eventId,
                 exchange.getProperty(EVENT_TYPE, String.class), device, exchange.getProperty(OCCURRED_US, Long.class),
-                clock.millis(), outbox.attempts(endpoint, eventId), rejected == null ? null : rejected.status(),
+                clock.millis(), outbox.attempts(endpoint, device, eventId), rejected == null ? null : rejected.status(),
                 describe(cause), rejected == null ? null : rejected.responseSnippet(),
                 exchange.getProperty(BODY, String.class)), device).ifPresent(next -> exchange.setProperty(NEXT, next));
         metrics.deadLettered(endpoint);

@@ -1,6 +1,7 @@
 package ap3000.gateway.notify;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -11,15 +12,18 @@ import org.slf4j.LoggerFactory;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.event.JournalBatch;
-import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.event.JournalShards;
+import ap3000.gateway.event.ShardedJournalReader;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
 
 /**
  * Moves accepted events from the journal into the outbox queues of the endpoints that subscribe to them, as the
  * journal's consumer group {@code notify}. The journal entries are acknowledged only after the queues hold them,
- * so a crash in between re-reads them (queueing is idempotent). One node at a time fans out, holding a lease in
- * Redis: a single reader keeps the order of the journal, and a node that dies hands over within the lease.
+ * so a crash in between re-reads them (queueing is idempotent). One node at a time fans out each journal shard,
+ * holding that shard's lease in Redis: a single reader keeps the order of the shard (and so of each of its devices),
+ * a node that dies hands over within the lease, and different nodes may fan out different shards. A device's
+ * events land in the outbox shard of the same number ({@link WebhookOutbox} hashes devices the same way).
  */
 public class WebhookFanOut extends ServiceSupport {
 
@@ -56,44 +60,70 @@ public class WebhookFanOut extends ServiceSupport {
     }
 
     private final RedisConnection redis;
-    private final JournalReader<Entry> reader;
+    private final ShardedJournalReader<Entry> reader;
     private final WebhookOutbox outbox;
     private final WebhookEndpoints endpoints;
     private final WebhookWorkers workers;
-    private final String leaseKey;
+    /** Per journal shard: its lease, whether this node holds it, and when another's was last looked at. */
+    private final List<String> leaseKeys = new ArrayList<>();
+    private final boolean[] leader;
+    private final long[] lookedAtMillis;
     private final String node;
     private final long leaseMillis;
-    private boolean leader;
 
-    public WebhookFanOut(RedisConnection redis, String stream, String prefix, String node, int batchSize,
+    public WebhookFanOut(RedisConnection redis, JournalShards shards, String prefix, String node, int batchSize,
                          Duration flushInterval, Duration lease, WebhookOutbox outbox, WebhookEndpoints endpoints,
                          WebhookWorkers workers) {
         this.redis = redis;
         // entries another node left unfinished are taken over with the lease, not after an idle time
-        this.reader = new JournalReader<>(redis, stream, "notify", node, batchSize, flushInterval, lease,
+        this.reader = new ShardedJournalReader<>(redis, shards, "notify", node, batchSize, flushInterval, lease,
                 Entry::of);
         this.outbox = outbox;
         this.endpoints = endpoints;
         this.workers = workers;
-        this.leaseKey = prefix + "fan-out:lease";
+        for (int shard = 0; shard < shards.count(); shard++) {
+            // one shard: the lease's name as before sharding
+            leaseKeys.add(prefix + "fan-out:lease" + (shards.count() == 1 ? "" : ":" + shard));
+        }
+        this.leader = new boolean[shards.count()];
+        this.lookedAtMillis = new long[shards.count()];
         this.node = node;
         this.leaseMillis = lease.toMillis();
     }
 
-    /** The next journal entries to fan out; empty (after a pause) while another node holds the lease. */
+    /**
+     * The next journal entries to fan out, from a shard whose lease this node holds; empty (after a pause) while
+     * other nodes hold every lease. Each lease is renewed (or, another node's, looked at) after that pause, at most a
+     * second: far within the lease, and a few round trips a second however many shards.
+     */
     public JournalBatch<Entry> next() throws InterruptedException {
-        long held = (Long) redis.client().eval(LEASE, List.of(leaseKey), List.of(node, Long.toString(leaseMillis)));
-        if (held == 0) {
-            leader = false;
-            Thread.sleep(Math.min(1000, leaseMillis / 3));
+        long now = System.currentTimeMillis();
+        long pause = Math.min(1000, leaseMillis / 3);
+        boolean any = false;
+        for (int shard = 0; shard < leaseKeys.size(); shard++) {
+            if (now - lookedAtMillis[shard] >= pause) {
+                lookedAtMillis[shard] = now;
+                lease(shard);
+            }
+            any |= leader[shard];
+        }
+        if (!any) {
+            Thread.sleep(pause);
             return JournalBatch.empty();
         }
-        if (held == 2 || !leader) {
+        return reader.nextFrom(shard -> leader[shard]);
+    }
+
+    private void lease(int shard) {
+        String leaseKey = leaseKeys.get(shard);
+        long held = (Long) redis.client().eval(LEASE, List.of(leaseKey), List.of(node, Long.toString(leaseMillis)));
+        if (held == 0) {
+            leader[shard] = false;
+        } else if (held == 2 || !leader[shard]) {
             LOG.info("This node now fans out webhook events (lease {})", leaseKey);
-            reader.takeOver();
-            leader = true;
+            reader.takeOver(shard);
+            leader[shard] = true;
         }
-        return reader.next();
     }
 
     /** Queues each entry for every endpoint that subscribes to its type, in one round trip. */
@@ -130,20 +160,23 @@ public class WebhookFanOut extends ServiceSupport {
     }
 
     /**
-     * Stopped after the routes (the fan-out route is done): hands the lease back, so that another node, or this one
+     * Stopped after the routes (the fan-out route is done): hands the leases back, so that another node, or this one
      * restarted, fans out at once instead of after the lease.
      */
     @Override
     protected void doStop() {
-        if (leader) {
-            try {
-                redis.client().eval(RELEASE, List.of(leaseKey), List.of(node));
-                LOG.info("Handed back the webhook fan-out lease ({})", leaseKey);
-            } catch (RuntimeException e) {
-                LOG.warn("Could not hand back the webhook fan-out lease; another node takes it after it ends: {}",
-                        e.toString());
+        for (int shard = 0; shard < leaseKeys.size(); shard++) {
+            if (leader[shard]) {
+                String leaseKey = leaseKeys.get(shard);
+                try {
+                    redis.client().eval(RELEASE, List.of(leaseKey), List.of(node));
+                    LOG.info("Handed back the webhook fan-out lease ({})", leaseKey);
+                } catch (RuntimeException e) {
+                    LOG.warn("Could not hand back the webhook fan-out lease {}; another node takes it after it ends:"
+                            + " {}", leaseKey, e.toString());
+                }
+                leader[shard] = false;
             }
-            leader = false;
         }
     }
 }

@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import ap3000.gateway.event.EventJson;
+import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -17,7 +19,9 @@ import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.params.ZRangeParams;
 
 /**
- * The durable outbox in Redis. Per endpoint E (keys share the hash tag {E}, so each script runs in one slot):
+ * The durable outbox in Redis, sharded like the journal ({@link JournalShards}: a device's events are in the outbox
+ * shard of its journal shard). Per endpoint E and shard i (keys share the hash tag {E-i}, or {E} with one shard,
+ * so each script runs in one slot, and the shards of one endpoint spread over the cluster):
  * <ul>
  *   <li>{@code queue:{device}}: sorted set of the payloads still owed to E for one device, scored by when each
  *       event happened (microseconds): the head is always the device's oldest undelivered event; heartbeats of an
@@ -26,9 +30,9 @@ import redis.clients.jedis.params.ZRangeParams;
  *       worker may take the device: now, a future retry time, or the end of a worker's lease. A worker leases
  *       a device, delivers its queue head first, and only then the next: events of one device reach E in order,
  *       different devices go in parallel, on any node;</li>
- *   <li>{@code tries}: retry rounds and HTTP attempts per event; {@code disabled}: why E was switched off
- *       (it answered 410).</li>
+ *   <li>{@code tries}: retry rounds and HTTP attempts per event of the shard's devices.</li>
  * </ul>
+ * {@code {E}:disabled}, one for all shards, says why E was switched off (it answered 410).
  * An event leaves its queue only when delivered or written to the dead letters ({dead-letters} keys).
  */
 public class WebhookOutbox {
@@ -113,14 +117,19 @@ public class WebhookOutbox {
     }
 
     private final RedisConnection redis;
+    private final JournalShards shards;
+    /** Where the next claim starts going round the shards, so that every shard gets its turn. */
+    private final AtomicInteger nextShard = new AtomicInteger();
     private final String prefix;
     private final long leaseMillis;
     private final long attemptsTtlSeconds;
     private final Clock clock;
     private final Map<String, DisabledCheck> disabled = new ConcurrentHashMap<>();
 
-    public WebhookOutbox(RedisConnection redis, String prefix, Duration lease, Duration attemptsTtl, Clock clock) {
+    public WebhookOutbox(RedisConnection redis, JournalShards shards, String prefix, Duration lease,
+                         Duration attemptsTtl, Clock clock) {
         this.redis = redis;
+        this.shards = shards;
         this.prefix = prefix;
         this.leaseMillis = lease.toMillis();
         this.attemptsTtlSeconds = attemptsTtl.toSeconds();
@@ -134,7 +143,7 @@ public class WebhookOutbox {
      */
     public void enqueue(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
         pipeline.zadd(queueKey(endpoint, device), occurredAtMicros, body);
-        pipeline.zadd(readyKey(endpoint), clock.millis(), device, ZAddParams.zAddParams().nx());
+        pipeline.zadd(readyKey(endpoint, device), clock.millis(), device, ZAddParams.zAddParams().nx());
     }
 
     /**
@@ -142,15 +151,29 @@ public class WebhookOutbox {
      * script. Idempotent like {@link #enqueue}: the same heartbeat queued again replaces itself.
      */
     public void enqueueLatest(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
-        pipeline.eval(ENQUEUE_LATEST, List.of(queueKey(endpoint, device), readyKey(endpoint)),
+        pipeline.eval(ENQUEUE_LATEST, List.of(queueKey(endpoint, device), readyKey(endpoint, device)),
                 List.of(Long.toString(occurredAtMicros), body, Long.toString(clock.millis()), HEARTBEAT_TYPE, device));
     }
 
-    /** Leases the device whose turn came first, with its oldest event, in one round trip; empty when none is due. */
+    /**
+     * Leases the device whose turn came first in a shard, with its oldest event, in one round trip per shard asked;
+     * empty when none is due in any shard. Each call starts at the next shard, so that workers serve all alike.
+     */
     public Optional<Claimed> claim(String endpoint) {
+        int first = Math.floorMod(nextShard.getAndIncrement(), shards.count());
+        for (int k = 0; k < shards.count(); k++) {
+            Optional<Claimed> claimed = claim(endpoint, (first + k) % shards.count());
+            if (claimed.isPresent()) {
+                return claimed;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Claimed> claim(String endpoint, int shard) {
         long now = clock.millis();
-        Object reply = redis.client().eval(CLAIM, List.of(readyKey(endpoint)),
-                List.of(Long.toString(now), Long.toString(now + leaseMillis), queueKey(endpoint, "")));
+        Object reply = redis.client().eval(CLAIM, List.of(readyKey(endpoint, shard)),
+                List.of(Long.toString(now), Long.toString(now + leaseMillis), queuePrefix(endpoint, shard)));
         if (reply == null) {
             return Optional.empty();
         }
@@ -160,13 +183,13 @@ public class WebhookOutbox {
 
     /** The worker is done with the device for now: due again at once if more is queued. */
     public void release(String endpoint, String device) {
-        redis.client().eval(RELEASE, List.of(readyKey(endpoint), queueKey(endpoint, device)),
+        redis.client().eval(RELEASE, List.of(readyKey(endpoint, device), queueKey(endpoint, device)),
                 List.of(device, Long.toString(clock.millis())));
     }
 
     /** The device's head waits until then, and everything queued behind it with it. */
     public void retryAt(String endpoint, String device, long dueMillis) {
-        redis.client().zadd(readyKey(endpoint), dueMillis, device);
+        redis.client().zadd(readyKey(endpoint, device), dueMillis, device);
     }
 
     /**
@@ -175,7 +198,7 @@ public class WebhookOutbox {
      */
     public Optional<Queued> done(String endpoint, String device, String eventId, String body) {
         Object reply = redis.client().eval(DONE,
-                List.of(queueKey(endpoint, device), triesKey(endpoint), readyKey(endpoint)),
+                List.of(queueKey(endpoint, device), triesKey(endpoint, device), readyKey(endpoint, device)),
                 List.of(body, eventId, device));
         return reply == null ? Optional.empty() : queued((List<?>) reply, 0);
     }
@@ -187,18 +210,18 @@ public class WebhookOutbox {
         return Optional.of(new Queued((String) fields.get(at), (long) Double.parseDouble((String) fields.get(at + 1))));
     }
 
-    /** Starts the next retry round of an event; returns its number (1 for the first retry). */
-    public long nextRound(String endpoint, String eventId) {
-        return redis.client().hincrBy(triesKey(endpoint), eventId, 1);
+    /** Starts the next retry round of a device's event; returns its number (1 for the first retry). */
+    public long nextRound(String endpoint, String device, String eventId) {
+        return redis.client().hincrBy(triesKey(endpoint, device), eventId, 1);
     }
 
-    /** Counts one HTTP request made for an event. */
-    public void countAttempt(Pipeline pipeline, String endpoint, String eventId) {
-        pipeline.hincrBy(triesKey(endpoint), eventId + ":attempts", 1);
+    /** Counts one HTTP request made for a device's event. */
+    public void countAttempt(Pipeline pipeline, String endpoint, String device, String eventId) {
+        pipeline.hincrBy(triesKey(endpoint, device), eventId + ":attempts", 1);
     }
 
-    public long attempts(String endpoint, String eventId) {
-        String value = redis.client().hget(triesKey(endpoint), eventId + ":attempts");
+    public long attempts(String endpoint, String device, String eventId) {
+        String value = redis.client().hget(triesKey(endpoint, device), eventId + ":attempts");
         return value == null ? 0 : Long.parseLong(value);
     }
 
@@ -245,7 +268,7 @@ public class WebhookOutbox {
      */
     public boolean replay(DeadLetter letter) {
         try (Pipeline p = redis.pipelined()) {
-            p.hdel(triesKey(letter.endpoint()), letter.eventId(), letter.eventId() + ":attempts");
+            p.hdel(triesKey(letter.endpoint(), letter.deviceId()), letter.eventId(), letter.eventId() + ":attempts");
             enqueue(p, letter.endpoint(), letter.deviceId(), letter.occurredAtMicros(), letter.body());
             RedisConnection.syncOrThrow(p);
         }
@@ -301,9 +324,22 @@ public class WebhookOutbox {
         return Optional.ofNullable(redis.client().get(disabledKey(endpoint)));
     }
 
-    /** Devices with something queued for the endpoint, and how many events that is (one round trip per 1,000). */
+    /**
+     * Devices with something queued for the endpoint, and how many events that is, over every shard (one round trip
+     * per shard and per 1,000 devices).
+     */
     public Map<String, Long> depth(String endpoint) {
-        List<String> devices = redis.client().zrange(readyKey(endpoint), ZRangeParams.zrangeParams(0, -1));
+        long devices = 0;
+        long events = 0;
+        for (int shard = 0; shard < shards.count(); shard++) {
+            List<String> ready = redis.client().zrange(readyKey(endpoint, shard), ZRangeParams.zrangeParams(0, -1));
+            devices += ready.size();
+            events += queued(endpoint, ready);
+        }
+        return Map.of("devices", devices, "events", events);
+    }
+
+    private long queued(String endpoint, List<String> devices) {
         long events = 0;
         for (int from = 0; from < devices.size(); from += 1000) {
             List<Response<Long>> sizes = new ArrayList<>();
@@ -317,19 +353,32 @@ public class WebhookOutbox {
                 events += size.get();
             }
         }
-        return Map.of("devices", (long) devices.size(), "events", events);
+        return events;
     }
 
-    private String readyKey(String endpoint) {
-        return prefix + "{" + endpoint + "}:ready";
+    /** The hash tag of an endpoint's shard: {E} with one shard (the names from before sharding), else {E-i}. */
+    private String tagged(String endpoint, int shard) {
+        return prefix + "{" + endpoint + shards.tagSuffix(shard) + "}";
+    }
+
+    private String readyKey(String endpoint, int shard) {
+        return tagged(endpoint, shard) + ":ready";
+    }
+
+    private String readyKey(String endpoint, String device) {
+        return readyKey(endpoint, shards.shardOf(device));
+    }
+
+    private String queuePrefix(String endpoint, int shard) {
+        return tagged(endpoint, shard) + ":queue:";
     }
 
     private String queueKey(String endpoint, String device) {
-        return prefix + "{" + endpoint + "}:queue:" + device;
+        return queuePrefix(endpoint, shards.shardOf(device)) + device;
     }
 
-    private String triesKey(String endpoint) {
-        return prefix + "{" + endpoint + "}:tries";
+    private String triesKey(String endpoint, String device) {
+        return tagged(endpoint, shards.shardOf(device)) + ":tries";
     }
 
     private String disabledKey(String endpoint) {

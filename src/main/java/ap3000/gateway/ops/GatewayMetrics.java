@@ -13,7 +13,7 @@ import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventJournal;
-import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.event.ShardedJournalReader;
 import ap3000.gateway.protocol.Command;
 import ap3000.gateway.protocol.FrameCounts;
 import ap3000.gateway.protocol.ProtocolErrors;
@@ -32,7 +32,7 @@ public class GatewayMetrics {
     private final FrameCounts frames;
     private final EventJournal journal;
     private final Downlink downlink;
-    private final JournalReader<AuditEntry> auditReader;
+    private final ShardedJournalReader<AuditEntry> auditReader;
     private final Set<Object> registered = new HashSet<>();
     /** -1 until sampled, or while Redis does not answer. */
     private final AtomicLong auditLagMillis = new AtomicLong(-1);
@@ -43,7 +43,7 @@ public class GatewayMetrics {
 
     public GatewayMetrics(MeterRegistry meters, DeviceRegistry devices, FrameCounts frames, ProtocolErrors errors,
                           ConnectionsPerAddress connectionLimit, EventJournal journal, Downlink downlink,
-                          JournalReader<AuditEntry> auditReader) {
+                          ShardedJournalReader<AuditEntry> auditReader) {
         this.meters = meters;
         this.devices = devices;
         this.frames = frames;
@@ -79,7 +79,7 @@ public class GatewayMetrics {
                 .register(meters);
         Gauge.builder("gateway.audit.pending", auditPending, p -> p.get() < 0 ? Double.NaN : p.get())
                 .description("journal entries read by the audit and not yet written").register(meters);
-        FunctionCounter.builder("gateway.audit.lost", auditReader, JournalReader::lostEntries)
+        FunctionCounter.builder("gateway.audit.lost", auditReader, ShardedJournalReader::lostEntries)
                 .description("journal entries trimmed before the audit read them").register(meters);
         refresh();
     }

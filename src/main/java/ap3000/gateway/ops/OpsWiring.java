@@ -16,7 +16,7 @@ import ap3000.gateway.device.ConnectionsPerAddress;
 import ap3000.gateway.device.DeviceRegistry;
 import ap3000.gateway.device.Downlink;
 import ap3000.gateway.event.EventJournal;
-import ap3000.gateway.event.JournalReader;
+import ap3000.gateway.event.ShardedJournalReader;
 import ap3000.gateway.notify.WebhookEndpoints;
 import ap3000.gateway.notify.WebhookMetrics;
 import ap3000.gateway.notify.WebhookOutbox;
@@ -49,7 +49,7 @@ public class OpsWiring {
     @BeanInject("downlink")
     Downlink downlink;
     @BeanInject("auditReader")
-    JournalReader<AuditEntry> auditReader;
+    ShardedJournalReader<AuditEntry> auditReader;
     @BeanInject("webhookEndpoints")
     WebhookEndpoints endpoints;
     @BeanInject("webhookOutbox")

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import ap3000.gateway.event.JournalReader;
 import ap3000.gateway.ExternalRedis;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.ShardedJournalReader;
 import redis.clients.jedis.RedisClient;
 import redis.embedded.RedisServer;
 
@@ -157,7 +157,7 @@ class AuditRecoveryEndToEndTest {
         try (RunningGateway second = RunningGateway.start(Map.of("gateway.redis.url", url,
                 "gateway.node-id", "node-b", "audit.claim-idle", "1s", "audit.flush-interval", "100ms"))) {
             await().atMost(Duration.ofSeconds(15)).until(() -> pending() == 0);
-            assertThat(second.bean("auditReader", JournalReader.class).lostEntries()).isEqualTo(3);
+            assertThat(second.bean("auditReader", ShardedJournalReader.class).lostEntries()).isEqualTo(3);
         }
     }
 
