@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -289,7 +289,7 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
         try {
             String sha = mergeSha();
-            try (Pipeline p = redis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined()) {
                 taken.forEach((deviceId, hours) -> byDay(hours).forEach((day, dayHours) ->
                         writes.add(new DayWrite(deviceId, dayHours, p.evalsha(sha,
                                 List.of(key("heartbeats:" + deviceId + ":" + day), key("counts:" + day),
@@ -436,7 +436,7 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
         List<LocalDate> days = new ArrayList<>();
         List<Response<Map<String, String>>> replies = new ArrayList<>();
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (LocalDate d = date(from); !d.isAfter(date(to)); d = d.plusDays(1)) {
                 days.add(d);
                 replies.add(p.hgetAll(key("heartbeats:" + deviceId + ":" + d.format(DAY))));

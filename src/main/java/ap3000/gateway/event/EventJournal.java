@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.logging.ThrottledWarning;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
@@ -295,7 +295,7 @@ public class EventJournal extends ServiceSupport {
             drain();
             RedisConnection.ReplicaAcks acks = redis.replicaAcks();
             Response<Long> replicated = null;
-            try (Pipeline pipeline = redis.pipelined()) {
+            try (AbstractPipeline pipeline = redis.pipelined()) {
                 for (Append append : group) {
                     if (append.onceArguments != null) {
                         append.onceReply = pipeline.eval(APPEND_ONCE,
@@ -305,7 +305,8 @@ public class EventJournal extends ServiceSupport {
                     }
                 }
                 if (acks.replicas() > 0 && group.stream().anyMatch(append -> append.batch.critical())) {
-                    replicated = pipeline.waitReplicas(acks.replicas(), acks.timeout().toMillis());
+                    // the stream as sample key: with a cluster, WAIT goes to its master, on the writes' connection
+                    replicated = pipeline.waitReplicas(streamKey, acks.replicas(), acks.timeout().toMillis());
                 }
                 RedisConnection.syncOrThrow(pipeline);
             }
@@ -426,7 +427,7 @@ public class EventJournal extends ServiceSupport {
             }
             pending = new ArrayList<>(backlog);
         }
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
             for (Buffered buffered : pending) {
                 pipeline.xadd(streamKey, appendParams, entry(buffered.event(), buffered.summarized()));
             }
@@ -444,7 +445,7 @@ public class EventJournal extends ServiceSupport {
         LOG.info("Wrote {} events that waited in memory while Redis was unreachable", pending.size());
     }
 
-    private void append(Pipeline pipeline, List<Map<String, String>> entries) {
+    private void append(AbstractPipeline pipeline, List<Map<String, String>> entries) {
         for (Map<String, String> entry : entries) {
             pipeline.xadd(streamKey, appendParams, entry);
         }

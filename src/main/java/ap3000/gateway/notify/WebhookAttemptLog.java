@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -67,7 +67,7 @@ public class WebhookAttemptLog extends EventNotifierSupport {
         attempt.put("error", exchange.getException() == null ? null : WebhookDelivery.describe(exchange.getException()));
         attempt.put("node", node);
         metrics.attempt(endpoint, status != null && status >= 200 && status < 300);
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
             outbox.countAttempt(pipeline, endpoint, eventId);
             RedisConnection.syncOrThrow(pipeline);

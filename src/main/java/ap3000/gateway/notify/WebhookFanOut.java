@@ -13,7 +13,7 @@ import ap3000.gateway.event.EventJson;
 import ap3000.gateway.event.JournalBatch;
 import ap3000.gateway.event.JournalReader;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 
 /**
  * Moves accepted events from the journal into the outbox queues of the endpoints that subscribe to them, as the
@@ -99,7 +99,7 @@ public class WebhookFanOut extends ServiceSupport {
     /** Queues each entry for every endpoint that subscribes to its type, in one round trip. */
     public void fanOut(JournalBatch<Entry> batch) {
         int queued = 0;
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
             for (Entry entry : batch.entries()) {
                 String body = null;
                 for (WebhookEndpoint endpoint : endpoints.all()) {
