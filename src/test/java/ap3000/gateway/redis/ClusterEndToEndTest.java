@@ -126,6 +126,11 @@ class ClusterEndToEndTest {
 
             socket.send(TestFrames.powerHeartbeat(DEVICE, 0x0402, 1, ORDER, 60, 1, 1500));
             socket.send(TestFrames.powerHeartbeat(DEVICE, 0x0403, 1, ORDER, 120, 2, 1800));
+            // both nodes audit from one consumer group, in parallel: a settlement audited by one node while the
+            // other still writes the last power sample could be overwritten in the session by that sample
+            await().atMost(WAIT).until(() -> Http.get(nodeA.httpPort(), "/api/v1/audit/sessions/" + ORDER,
+                    RunningGateway.API_KEY).data(), s -> s != null && Integer.valueOf(2).equals(
+                            s.get("power_samples")));
             socket.send(settlement);
             assertThat(socket.readFrameHex()).isEqualTo(ServerCommands.ok(settlement).toHex());
         }
@@ -195,6 +200,14 @@ class ClusterEndToEndTest {
         UnifiedJedis redis = nodeA.bean("redis", RedisConnection.class).client();
         assertThat(redis.exists("audit:session:" + ORDER)).isTrue();
         assertThat(redis.exists("audit:events:" + DEVICE_ID + ":" + day)).isTrue();
+    }
+
+    @Test
+    void should_be_ready_and_name_the_cluster_without_its_password() throws Exception {
+        Http.Text ready = Http.text(nodeA.httpPort(), "/observe/health/ready?exposureLevel=full&data=true");
+
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.body()).contains("redis-cluster:").doesNotContain(PASSWORD);
     }
 
     @SuppressWarnings("unchecked")
