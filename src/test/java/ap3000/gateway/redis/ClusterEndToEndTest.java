@@ -17,7 +17,10 @@ import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
@@ -38,7 +41,9 @@ import redis.clients.jedis.UnifiedJedis;
  * settlement is acked once a replica of the journal's master has it, the webhooks arrive and node A's audit API
  * answers every query. Every script and transaction kept to one slot: the audit counters, the heartbeat summaries
  * and the outbox are all written (a CROSSSLOT would leave them missing), and nothing waits in memory for Redis.
+ * Last, with the replica of the journal's master killed, a settlement is written but not acked.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterEndToEndTest {
 
     private static final String PASSWORD = "cluster-node-password-for-the-test";
@@ -137,6 +142,7 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    @Order(1)
     void should_run_a_charging_flow_across_two_nodes_with_webhooks_and_the_audit_answering() throws Exception {
         assertThat(nodeA.bean("redis", RedisConnection.class).replicaAcks().replicas()).isEqualTo(1);
         await().atMost(WAIT).untilAsserted(() -> assertThat(receiver.accepted().stream()
@@ -173,6 +179,7 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    @Order(2)
     void should_keep_each_group_of_keys_on_the_master_of_its_hash_tag() {
         String day = LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE);
         Map<String, String> keys = Map.of(
@@ -203,11 +210,30 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    @Order(3)
     void should_be_ready_and_name_the_cluster_without_its_password() throws Exception {
         Http.Text ready = Http.text(nodeA.httpPort(), "/observe/health/ready?exposureLevel=full&data=true");
 
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.body()).contains("redis-cluster:").doesNotContain(PASSWORD);
+    }
+
+    /** Last: it takes the journal master's replica away for good. */
+    @Test
+    @Order(4)
+    void should_not_ack_a_settlement_while_the_journals_master_has_no_replica() throws Exception {
+        cluster.killReplicaOf(Integer.parseInt(cluster.masterOf(STREAM).split(":")[1]));
+        int device = 0x04910002;
+        DnyFrame unreplicated = TestFrames.settlement(device, 0x0501, 2, "CLUSTER_ORDER_02", 60, 1, 900, 1);
+        try (DeviceSocket socket = DeviceSocket.online(nodeA.tcpPort(), device)) {
+            // written, but WAIT on the journal's master finds no replica: no ack, the next frame back answers the
+            // time request
+            socket.send(unreplicated);
+            socket.send(TestFrames.timeRequest(device, 0x0502));
+            assertThat(socket.readFrame().command()).isEqualTo(0x22);
+        }
+        assertThat(nodeA.bean("eventJournal", EventJournal.class).unreplicatedCount()).isEqualTo(1);
+        assertThat(nodeA.journal("04910002")).extracting(e -> e.eventType()).containsOnlyOnce("settlement");
     }
 
     @SuppressWarnings("unchecked")

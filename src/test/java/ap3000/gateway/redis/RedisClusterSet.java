@@ -39,7 +39,7 @@ public final class RedisClusterSet implements AutoCloseable {
     private final Path dir;
     private final File binary;
     private final String password;
-    private final List<Process> processes = new ArrayList<>();
+    private final Map<Integer, Process> processes = new LinkedHashMap<>();
     private final int[] masterPorts;
     private final int[] replicaPorts;
 
@@ -118,7 +118,7 @@ public final class RedisClusterSet implements AutoCloseable {
                 "requirepass " + password, "masterauth " + password);
         Path config = dir.resolve("redis-" + port + ".conf");
         Files.writeString(config, String.join("\n", settings) + "\n");
-        processes.add(new ProcessBuilder(binary.getAbsolutePath(), config.toString()).redirectErrorStream(true)
+        processes.put(port, new ProcessBuilder(binary.getAbsolutePath(), config.toString()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis-" + port + ".log").toFile()))
                 .start());
         Awaitility.await().atMost(START_WAIT).ignoreExceptions().until(() -> {
@@ -141,6 +141,22 @@ public final class RedisClusterSet implements AutoCloseable {
 
     public int[] masterPorts() {
         return masterPorts.clone();
+    }
+
+    /** SIGKILL to the replica of a master; returns once the master has no replica left. */
+    public void killReplicaOf(int masterPort) throws InterruptedException {
+        for (int i = 0; i < masterPorts.length; i++) {
+            if (masterPorts[i] == masterPort && i < replicaPorts.length) {
+                Process replica = processes.get(replicaPorts[i]);
+                replica.destroyForcibly();
+                replica.waitFor();
+            }
+        }
+        Awaitility.await().atMost(START_WAIT).ignoreExceptions().until(() -> {
+            try (Jedis master = node(masterPort)) {
+                return master.info("replication").contains("connected_slaves:0");
+            }
+        });
     }
 
     /** Which master holds a key's slot now, as {@code host:port}. */
@@ -216,10 +232,10 @@ public final class RedisClusterSet implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Process process : processes) {
+        for (Process process : processes.values()) {
             process.destroyForcibly();
         }
-        for (Process process : processes) {
+        for (Process process : processes.values()) {
             try {
                 process.waitFor();
             } catch (InterruptedException e) {
