@@ -118,7 +118,7 @@ public class ApiWiring {
         registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, webhookMetrics, clock));
         registry.bind("opsApi", new OpsApi(nodeId, clock, devices, journal, gatewayMetrics, alerts));
         NodeMessageSigner signer = new NodeMessageSigner(ClusterSecret.resolve(clusterSecret, Path.of(dataDir),
-                !redisUrl.isBlank() || redis.usesSentinel()), previousClusterSecret);
+                !redisUrl.isBlank() || redis.usesSentinel() || redis.usesCluster()), previousClusterSecret);
         RemoteDevices remote = new RemoteDevices(context, redis, ownership, downlink, answerWithin, signer,
                 new NodeRequestRefusals(meters));
         context.addService(remote, true, true);

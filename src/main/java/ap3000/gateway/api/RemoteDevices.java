@@ -142,7 +142,7 @@ public class RemoteDevices extends ServiceSupport {
         CompletableFuture<Reply> answer = new CompletableFuture<>();
         waiting.put(request.id(), new Waiting(owner, answer));
         try {
-            long receivers = redis.client().publish(requests(owner), signed);
+            long receivers = redis.publish(requests(owner), signed);
             if (receivers == 0) {
                 throw ApiException.notFound("device " + DeviceIds.format(deviceOf(exchange).orElseThrow())
                         + " is not connected (its node " + owner + " does not answer)");
@@ -187,7 +187,7 @@ public class RemoteDevices extends ServiceSupport {
         }
         try {
             // the answer goes to the channel of the node that signed the request, never to one the message names
-            redis.client().publish(replies(request.from()), messages.seal(reply));
+            redis.publish(replies(request.from()), messages.seal(reply));
         } catch (Exception e) {
             LOG.warn("Could not answer {} forwarded by node {}: {}", request.op(), request.from(), e.getMessage());
         }

@@ -33,7 +33,7 @@ import ap3000.gateway.event.JournalBatch;
 import ap3000.gateway.event.EventType;
 import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ZAddParams;
@@ -120,7 +120,7 @@ public class AuditStore {
         // one ZADD per key with all of the batch's members for it: redis-server spends more per command (parsing,
         // dispatch, the append-only file) than per member (AuditBenchmark part 3)
         Map<String, Map<byte[], Double>> members = new LinkedHashMap<>();
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (AuditEntry e : entries) {
                 if (e.summarized() || NOT_FILED.contains(e.eventType())) {
                     continue;
@@ -149,7 +149,7 @@ public class AuditStore {
     /** A batch that could not be written after the configured attempts: kept with its reason, never dropped. */
     public void deadLetter(List<DeviceEvent> events, String reason) {
         String key = key("dead-letters");
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (DeviceEvent e : events) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("failed_at_ms", clock.millis());
@@ -292,7 +292,7 @@ public class AuditStore {
     public Map<String, Long> countsByType(int days) {
         List<Response<Map<String, String>>> replies = new ArrayList<>();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (int i = 0; i < days; i++) {
                 replies.add(p.hgetAll(key("counts:" + today.minusDays(i).format(DAY))));
             }
@@ -335,7 +335,7 @@ public class AuditStore {
      * Builds the session record from the events that concern an order: power samples while charging, the end
      * and the settlement. Hash fields are overwritten, never added up, so replays change nothing.
      */
-    private void session(Pipeline p, DeviceEvent e, Map<String, Long> expiring) {
+    private void session(AbstractPipeline p, DeviceEvent e, Map<String, Long> expiring) {
         // the contract names it order_number on charging_start / charging_failed, order_id elsewhere
         Object orderValue = e.data() == null ? null
                 : e.data().containsKey("order_id") ? e.data().get("order_id") : e.data().get("order_number");

@@ -33,7 +33,7 @@ import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.FrameCounts;
 import ap3000.gateway.protocol.FrameTap;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 
 /**
@@ -296,7 +296,7 @@ public class FrameLog extends ServiceSupport implements FrameTap {
 
     private void write(Map<Long, HourOfDevice> hours) {
         List<String> keys = new ArrayList<>(hours.size());
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (HourOfDevice hour : hours.values()) {
                 String key = key(DeviceIds.format(hour.physicalId), hour.hourStart);
                 keys.add(key);
@@ -346,7 +346,7 @@ public class FrameLog extends ServiceSupport implements FrameTap {
         if (keys.isEmpty()) {
             return;
         }
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             keys.forEach((key, expiry) -> p.eval(COMPACT, 1, key, Long.toString(expiry)));
             p.sync();
         } catch (RuntimeException e) {
@@ -368,7 +368,7 @@ public class FrameLog extends ServiceSupport implements FrameTap {
             hours.add(h);
         }
         List<Response<byte[]>> values = new ArrayList<>();
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (long h : hours) {
                 values.add(p.get(key(deviceId, h).getBytes(StandardCharsets.UTF_8)));
             }

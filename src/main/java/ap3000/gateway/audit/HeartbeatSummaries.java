@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -51,10 +51,10 @@ public class HeartbeatSummaries extends ServiceSupport {
     private static final int NONE = Integer.MIN_VALUE;
 
     /**
-     * Merges a device-day's hours into its hash. KEYS: the summary hash, the day's counts hash, the device's seen
-     * key. ARGV: TTL seconds, unchanged 0x01/0x21 to count as device_heartbeat, unchanged 0x11 as host_heartbeat,
-     * the last heartbeat's Unix ms, then pairs of hour field and record. Counts add up, min / max merge, the longest
-     * gap also considers the gap between the stored hour's last heartbeat and the batch's first.
+     * Merges a device-day's hours into its hash. KEYS: the summary hash (one key: the day's counts and the device's
+     * seen key are in other hash slots, and a Redis Cluster runs a script on one slot only). ARGV: TTL seconds, then
+     * pairs of hour field and record. Counts add up, min / max merge, the longest gap also considers the gap between
+     * the stored hour's last heartbeat and the batch's first.
      */
     static final String MERGE = """
             local function split(v)
@@ -82,17 +82,13 @@ public class HeartbeatSummaries extends ServiceSupport {
                 pick(s[8], b[8], true), pick(s[9], b[9], false), pick(s[10], b[10], true), pick(s[11], b[11], false)},
                 ',')
             end
-            for i = 5, #ARGV, 2 do
+            for i = 2, #ARGV, 2 do
               local stored = redis.call('HGET', KEYS[1], ARGV[i])
               local value = ARGV[i + 1]
               if stored then value = merge(split(stored), split(value)) end
               redis.call('HSET', KEYS[1], ARGV[i], value)
             end
             redis.call('EXPIRE', KEYS[1], ARGV[1])
-            if ARGV[2] ~= '0' then redis.call('HINCRBY', KEYS[2], 'device_heartbeat', ARGV[2]) end
-            if ARGV[3] ~= '0' then redis.call('HINCRBY', KEYS[2], 'host_heartbeat', ARGV[3]) end
-            redis.call('EXPIRE', KEYS[2], ARGV[1])
-            redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[1])
             return 0
             """;
 
@@ -183,7 +179,8 @@ public class HeartbeatSummaries extends ServiceSupport {
     }
 
     /** The hours of one device-day taken for a flush, with the reply to its script call. */
-    private record DayWrite(int physicalId, Map<Long, Hour> hours, Response<Object> reply) {
+    private record DayWrite(int physicalId, String deviceId, String day, Map<Long, Hour> hours,
+                            Response<Object> reply) {
     }
 
     private final RedisConnection redis;
@@ -292,7 +289,9 @@ public class HeartbeatSummaries extends ServiceSupport {
 
     /**
      * Writes every hour accumulated so far in one pipelined round trip, one script call per device-day. Hours whose
-     * write failed go back into memory, merged with what arrived meanwhile, for the next flush.
+     * write failed go back into memory, merged with what arrived meanwhile, for the next flush. The day's counts and
+     * the devices' seen keys follow in a second round trip for the written hours only, so that a retried hour is
+     * never counted twice (a failure there loses those counts instead).
      */
     public void flush() {
         List<DayWrite> writes = new ArrayList<>();
@@ -302,12 +301,11 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
         try {
             String sha = mergeSha();
-            try (Pipeline p = redis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined()) {
                 taken.forEach((physicalId, hours) -> {
                     String deviceId = DeviceIds.format(physicalId);
-                    byDay(hours).forEach((day, dayHours) -> writes.add(new DayWrite(physicalId, dayHours,
-                            p.evalsha(sha, List.of(key("heartbeats:" + deviceId + ":" + day), key("counts:" + day),
-                                            key("device:" + deviceId + ":seen")),
+                    byDay(hours).forEach((day, dayHours) -> writes.add(new DayWrite(physicalId, deviceId, day,
+                            dayHours, p.evalsha(sha, List.of(key("heartbeats:" + deviceId + ":" + day)),
                                     arguments(dayHours)))));
                 });
                 p.sync();
@@ -318,9 +316,11 @@ public class HeartbeatSummaries extends ServiceSupport {
             return;
         }
         long written = 0;
+        List<DayWrite> merged = new ArrayList<>();
         for (DayWrite write : writes) {
             try {
                 write.reply().get();
+                merged.add(write);
                 written += write.hours().values().stream().mapToLong(h -> h.count).sum();
             } catch (JedisException e) {
                 if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
@@ -331,6 +331,7 @@ public class HeartbeatSummaries extends ServiceSupport {
                 restore(write.physicalId(), write.hours());
             }
         }
+        countAndSee(merged);
         summarized.increment(written);
         forgetSilentDevices(clock.millis());
     }
@@ -407,24 +408,50 @@ public class HeartbeatSummaries extends ServiceSupport {
     }
 
     private List<String> arguments(Map<Long, Hour> hours) {
-        List<String> args = new ArrayList<>(4 + 2 * hours.size());
-        int device = 0;
-        int host = 0;
-        long last = 0;
-        for (Hour hour : hours.values()) {
-            device += hour.unchangedDevice;
-            host += hour.unchangedHost;
-            last = Math.max(last, hour.last);
-        }
+        List<String> args = new ArrayList<>(1 + 2 * hours.size());
         args.add(Long.toString(ttlSeconds));
-        args.add(Integer.toString(device));
-        args.add(Integer.toString(host));
-        args.add(Long.toString(last));
         hours.forEach((hourStart, hour) -> {
             args.add(hourField(hourStart));
             args.add(hour.record(hourStart));
         });
         return args;
+    }
+
+    /**
+     * Adds the merged hours' unchanged 0x01/0x21 heartbeats to the day's device_heartbeat count and 0x11 to
+     * host_heartbeat, and marks the devices seen at their last heartbeat.
+     */
+    private void countAndSee(List<DayWrite> merged) {
+        if (merged.isEmpty()) {
+            return;
+        }
+        // one increment per day and kind, however many devices: the counts hash is one key every node shares
+        Map<String, int[]> perDay = new TreeMap<>();
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (DayWrite write : merged) {
+                int[] counts = perDay.computeIfAbsent(write.day(), d -> new int[2]);
+                long last = 0;
+                for (Hour hour : write.hours().values()) {
+                    counts[0] += hour.unchangedDevice;
+                    counts[1] += hour.unchangedHost;
+                    last = Math.max(last, hour.last);
+                }
+                p.setex(key("device:" + write.deviceId() + ":seen"), ttlSeconds, Long.toString(last));
+            }
+            perDay.forEach((day, counts) -> {
+                String key = key("counts:" + day);
+                if (counts[0] > 0) {
+                    p.hincrBy(key, "device_heartbeat", counts[0]);
+                }
+                if (counts[1] > 0) {
+                    p.hincrBy(key, "host_heartbeat", counts[1]);
+                }
+                p.expire(key, ttlSeconds);
+            });
+            RedisConnection.syncOrThrow(p);
+        } catch (JedisException e) {
+            LOG.warn("Heartbeat counts of {} device-days not written ({})", merged.size(), e.getMessage());
+        }
     }
 
     private static Map<String, Map<Long, Hour>> byDay(Map<Long, Hour> hours) {
@@ -451,7 +478,7 @@ public class HeartbeatSummaries extends ServiceSupport {
         }
         List<LocalDate> days = new ArrayList<>();
         List<Response<Map<String, String>>> replies = new ArrayList<>();
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (LocalDate d = date(from); !d.isAfter(date(to)); d = d.plusDays(1)) {
                 days.add(d);
                 replies.add(p.hgetAll(key("heartbeats:" + deviceId + ":" + d.format(DAY))));

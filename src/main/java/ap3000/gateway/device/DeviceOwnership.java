@@ -6,7 +6,7 @@ import java.util.Optional;
 
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -49,7 +49,7 @@ public class DeviceOwnership {
         if (online.isEmpty()) {
             return;
         }
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             for (int physicalId : online) {
                 p.setex(key(physicalId), ttlSeconds, node);
             }

@@ -8,7 +8,7 @@ import ap3000.gateway.protocol.Descriptions;
 import ap3000.gateway.protocol.DeviceIds;
 import ap3000.gateway.protocol.Payload;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 
 /**
  * What each device's last 0x20 registration said about it (type and firmware), in Redis
@@ -37,7 +37,7 @@ public class DeviceProfiles {
 
     public void remember(int physicalId, Profile profile) {
         String key = key(physicalId);
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             p.del(key);
             if (profile.deviceType() != null) {
                 p.hset(key, "device_type", profile.deviceType().toString());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.logging.ThrottledWarning;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
@@ -321,8 +322,8 @@ public class EventJournal extends ServiceSupport {
         try {
             drain();
             RedisConnection.ReplicaAcks acks = redis.replicaAcks();
-            Response<Long> replicated = null;
-            try (Pipeline pipeline = redis.pipelined()) {
+            List<Response<Long>> replicated = new ArrayList<>();
+            try (AbstractPipeline pipeline = redis.pipelined()) {
                 for (Append append : group) {
                     if (append.onceArguments != null) {
                         // a settlement is one device's: its stream and its once-key are that device's shard's
@@ -333,13 +334,20 @@ public class EventJournal extends ServiceSupport {
                         append(pipeline, append.batch.events(), append.entries);
                     }
                 }
-                if (acks.replicas() > 0 && group.stream().anyMatch(append -> append.batch.critical())) {
-                    replicated = pipeline.waitReplicas(acks.replicas(), acks.timeout().toMillis());
+                if (acks.replicas() > 0) {
+                    // one WAIT per shard a critical batch wrote to, the stream as sample key: with a cluster each
+                    // goes to that shard's master, on the connection its writes took
+                    Set<String> streams = new TreeSet<>();
+                    group.stream().filter(append -> append.batch.critical()).flatMap(append -> append.batch.events()
+                            .stream()).forEach(event -> streams.add(shards.streamOf(event.deviceId())));
+                    for (String stream : streams) {
+                        replicated.add(pipeline.waitReplicas(stream, acks.replicas(), acks.timeout().toMillis()));
+                    }
                 }
                 RedisConnection.syncOrThrow(pipeline);
             }
-            JedisException unreplicated = replicated == null || replicated.get() >= acks.replicas() ? null
-                    : notReplicated(replicated.get(), acks);
+            long fewest = replicated.stream().mapToLong(Response::get).min().orElse(Long.MAX_VALUE);
+            JedisException unreplicated = fewest >= acks.replicas() ? null : notReplicated(fewest, acks);
             for (Append append : group) {
                 if (unreplicated != null && append.batch.critical()) {
                     append.done.completeExceptionally(unreplicated);
@@ -461,7 +469,7 @@ public class EventJournal extends ServiceSupport {
             }
             pending = new ArrayList<>(backlog);
         }
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
             for (Buffered buffered : pending) {
                 pipeline.xadd(shards.streamOf(buffered.event().deviceId()), appendParams,
                         entry(buffered.event(), buffered.summarized()));
@@ -481,7 +489,7 @@ public class EventJournal extends ServiceSupport {
     }
 
     /** Each event into its device's shard; entries are the events' serialized forms, in the same order. */
-    private void append(Pipeline pipeline, List<DeviceEvent> events, List<Map<String, String>> entries) {
+    private void append(AbstractPipeline pipeline, List<DeviceEvent> events, List<Map<String, String>> entries) {
         for (int i = 0; i < entries.size(); i++) {
             pipeline.xadd(shards.streamOf(events.get(i).deviceId()), appendParams, entries.get(i));
         }

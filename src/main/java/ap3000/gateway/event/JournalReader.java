@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAutoClaimParams;
@@ -36,14 +37,16 @@ public class JournalReader<T> {
     private static final StreamEntryID START = new StreamEntryID(0, 0);
 
     /**
-     * Acknowledges a batch and adds to the counters only the entries this call acknowledged, in one atomic step,
-     * so that an entry counts once however often its batch is read, written or claimed. Only entries still pending
-     * for this consumer are acknowledged and counted (XPENDING over the batch's ID range): entries another consumer
-     * claimed or finished, and a second call after a lost reply, are left out. (This consumer's pending entries are
-     * the batch: it reads again only after acknowledging; an entry missed here stays pending and is read again.)
-     * KEYS[1] is the stream, KEYS[2..] the counter hashes; ARGV: group, consumer, TTL of the counters, the number
-     * of entries n, then their n IDs in stream order, n counter indexes (into KEYS) and n fields to add one to
-     * (an empty field: acknowledged, not counted).
+     * Acknowledges a batch and answers what to add to the counters for the entries this call acknowledged, in one
+     * atomic step, so that an entry counts at most once however often its batch is read, written or claimed. Only
+     * entries still pending for this consumer are acknowledged and counted (XPENDING over the batch's ID range):
+     * entries another consumer claimed or finished, and a second call after a lost reply, are left out. (This
+     * consumer's pending entries are the batch: it reads again only after acknowledging; an entry missed here stays
+     * pending and is read again.) The counters are added by the caller: they live in other hash slots than the
+     * stream, and a Redis Cluster runs a script on one slot only.
+     * KEYS[1] is the stream; ARGV: group, consumer, TTL of the counters (unused here), the number of entries n, then
+     * their n IDs in stream order, n counter indexes and n fields to add one to (an empty field: acknowledged, not
+     * counted). Answers counter index, field and amount, flat.
      */
     private static final String ACK_AND_COUNT = """
             local n = tonumber(ARGV[4])
@@ -67,13 +70,15 @@ public class JournalReader<T> {
             for first = 1, #pending, 1000 do
               redis.call('XACK', KEYS[1], ARGV[1], unpack(pending, first, math.min(first + 999, #pending)))
             end
+            local added = {}
             for key, fields in pairs(counts) do
               for field, count in pairs(fields) do
-                redis.call('HINCRBY', KEYS[key], field, count)
+                added[#added + 1] = key
+                added[#added + 1] = field
+                added[#added + 1] = count
               end
-              redis.call('EXPIRE', KEYS[key], ARGV[3])
             end
-            return 0
+            return added
             """;
 
     /**
@@ -168,7 +173,7 @@ public class JournalReader<T> {
         return ids.isEmpty() ? JournalBatch.empty() : new JournalBatch<>(ids, entries);
     }
 
-    /** Counts every entry the group finishes, exactly once (see {@link #ack}). */
+    /** Counts every entry the group finishes, at most once (see {@link #ack}). */
     public JournalReader<T> countOnAck(AckCounts<T> counts) {
         this.counts = counts;
         return this;
@@ -176,8 +181,9 @@ public class JournalReader<T> {
 
     /**
      * The group is done with the batch (stored, or dead-lettered): its journal entries are acknowledged, and with
-     * {@link #countOnAck} counted in the same atomic step, only those still pending (a batch claimed by another
-     * consumer meanwhile, or acknowledged before a lost reply, is not counted again).
+     * {@link #countOnAck} counted, only those still pending (a batch claimed by another consumer meanwhile, or
+     * acknowledged before a lost reply, is not counted again; a failure between the acknowledgement and the counters
+     * loses those counts rather than counting twice).
      */
     public void ack(JournalBatch<T> batch) {
         if (!batch.isEmpty()) {
@@ -190,7 +196,10 @@ public class JournalReader<T> {
         ownPendingMayExist = false;
     }
 
-    /** Runs {@link #ACK_AND_COUNT} for a batch: its IDs, each entry's counter hash (as an index into KEYS) and field. */
+    /**
+     * Runs {@link #ACK_AND_COUNT} for a batch (its IDs, each entry's counter hash as an index and field), then adds
+     * what it answers to the counter hashes.
+     */
     private void ackAndCount(JournalBatch<T> batch) {
         int n = batch.size();
         List<String> keys = new ArrayList<>(List.of(stream));
@@ -210,7 +219,18 @@ public class JournalReader<T> {
             String field = counts.field().apply(entry);
             args[4 + 2 * n + i] = field == null ? "" : field;
         }
-        redis.client().eval(ACK_AND_COUNT, keys, List.of(args));
+        List<?> added = (List<?>) redis.client().eval(ACK_AND_COUNT, List.of(stream), List.of(args));
+        if (added.isEmpty()) {
+            return;
+        }
+        try (AbstractPipeline pipeline = redis.pipelined()) {
+            for (int i = 0; i < added.size(); i += 3) {
+                String key = keys.get(((Long) added.get(i)).intValue() - 1);
+                pipeline.hincrBy(key, (String) added.get(i + 1), (Long) added.get(i + 2));
+                pipeline.expire(key, counts.ttlSeconds());
+            }
+            RedisConnection.syncOrThrow(pipeline);
+        }
     }
 
     /**

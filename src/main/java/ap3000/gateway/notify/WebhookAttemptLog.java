@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -62,16 +62,17 @@ public class WebhookAttemptLog {
         attempt.put("latency_ms", (System.nanoTime() - exchange.getProperty(STARTED, Long.class)) / 1_000_000);
         attempt.put("error", failure == null ? null : WebhookDelivery.describe(failure));
         attempt.put("node", node);
-        write(endpoint, eventId, attempt, status != null && status >= 200 && status < 300);
+        write(endpoint, exchange.getProperty(WebhookDelivery.DEVICE, String.class), eventId, attempt,
+                status != null && status >= 200 && status < 300);
     }
 
     /** Counts the attempt and appends it to the event's log (status, latency_ms, error, ...). */
-    protected void write(String endpoint, String eventId, Map<String, Object> attempt, boolean success) {
+    protected void write(String endpoint, String device, String eventId, Map<String, Object> attempt,
+                         boolean success) {
         metrics.attempt(endpoint, success);
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
             outbox.logAttempt(pipeline, eventId, EventJson.writeValue(attempt));
-            outbox.countAttempt(pipeline, endpoint, exchange.getProperty(WebhookDelivery.DEVICE, String.class),
-                    eventId);
+            outbox.countAttempt(pipeline, endpoint, device, eventId);
             RedisConnection.syncOrThrow(pipeline);
         } catch (JedisException e) {
             // the delivery itself goes on; only its log line is missing

@@ -15,7 +15,7 @@ import ap3000.gateway.event.JournalBatch;
 import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.event.ShardedJournalReader;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 
 /**
  * Moves accepted events from the journal into the outbox queues of the endpoints that subscribe to them, as the
@@ -129,7 +129,7 @@ public class WebhookFanOut extends ServiceSupport {
     /** Queues each entry for every endpoint that subscribes to its type, in one round trip. */
     public void fanOut(JournalBatch<Entry> batch) {
         int queued = 0;
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
             for (Entry entry : batch.entries()) {
                 String body = null;
                 for (WebhookEndpoint endpoint : endpoints.all()) {

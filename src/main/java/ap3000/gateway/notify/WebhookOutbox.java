@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.params.ZRangeParams;
@@ -141,7 +141,7 @@ public class WebhookOutbox {
      * so a fan-out batch read twice after a crash queues each event once. A device already in the ready set keeps
      * its time (a lease, a retry wait).
      */
-    public void enqueue(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
+    public void enqueue(AbstractPipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
         pipeline.zadd(queueKey(endpoint, device), occurredAtMicros, body);
         pipeline.zadd(readyKey(endpoint, device), clock.millis(), device, ZAddParams.zAddParams().nx());
     }
@@ -150,7 +150,8 @@ public class WebhookOutbox {
      * Queues a heartbeat latest-wins (see {@link #ENQUEUE_LATEST}), in the fan-out's pipeline, as one atomic
      * script. Idempotent like {@link #enqueue}: the same heartbeat queued again replaces itself.
      */
-    public void enqueueLatest(Pipeline pipeline, String endpoint, String device, long occurredAtMicros, String body) {
+    public void enqueueLatest(AbstractPipeline pipeline, String endpoint, String device, long occurredAtMicros,
+                              String body) {
         pipeline.eval(ENQUEUE_LATEST, List.of(queueKey(endpoint, device), readyKey(endpoint, device)),
                 List.of(Long.toString(occurredAtMicros), body, Long.toString(clock.millis()), HEARTBEAT_TYPE, device));
     }
@@ -216,7 +217,7 @@ public class WebhookOutbox {
     }
 
     /** Counts one HTTP request made for a device's event. */
-    public void countAttempt(Pipeline pipeline, String endpoint, String device, String eventId) {
+    public void countAttempt(AbstractPipeline pipeline, String endpoint, String device, String eventId) {
         pipeline.hincrBy(triesKey(endpoint, device), eventId + ":attempts", 1);
     }
 
@@ -230,7 +231,7 @@ public class WebhookOutbox {
      * crash in between leaves it in both places (sent again, same event_id) rather than in neither.
      */
     public Optional<Queued> deadLetter(DeadLetter letter, String device) {
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             p.hset(deadLettersKey(), letter.id(), EventJson.writeValue(letter));
             p.zadd(deadLetterIndexKey(), letter.deadLetteredAtMillis(), letter.id());
             RedisConnection.syncOrThrow(p);
@@ -267,7 +268,7 @@ public class WebhookOutbox {
      * from the dead letters. Returns false when the endpoint no longer exists or the dead letter is gone.
      */
     public boolean replay(DeadLetter letter) {
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             p.hdel(triesKey(letter.endpoint(), letter.deviceId()), letter.eventId(), letter.eventId() + ":attempts");
             enqueue(p, letter.endpoint(), letter.deviceId(), letter.occurredAtMicros(), letter.body());
             RedisConnection.syncOrThrow(p);
@@ -276,7 +277,7 @@ public class WebhookOutbox {
     }
 
     public boolean delete(String id) {
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             Response<Long> removed = p.hdel(deadLettersKey(), id);
             p.zrem(deadLetterIndexKey(), id);
             RedisConnection.syncOrThrow(p);
@@ -285,7 +286,7 @@ public class WebhookOutbox {
     }
 
     /** Appends one HTTP attempt to the event's attempt log, in the caller's pipeline. */
-    public void logAttempt(Pipeline pipeline, String eventId, String attemptJson) {
+    public void logAttempt(AbstractPipeline pipeline, String eventId, String attemptJson) {
         String key = attemptsKey(eventId);
         pipeline.rpush(key, attemptJson);
         pipeline.expire(key, attemptsTtlSeconds);
@@ -343,7 +344,7 @@ public class WebhookOutbox {
         long events = 0;
         for (int from = 0; from < devices.size(); from += 1000) {
             List<Response<Long>> sizes = new ArrayList<>();
-            try (Pipeline p = redis.pipelined()) {
+            try (AbstractPipeline p = redis.pipelined()) {
                 for (String device : devices.subList(from, Math.min(devices.size(), from + 1000))) {
                     sizes.add(p.zcard(queueKey(endpoint, device)));
                 }

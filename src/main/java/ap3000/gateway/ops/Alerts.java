@@ -25,7 +25,7 @@ import ap3000.gateway.notify.WebhookMetrics;
 import ap3000.gateway.notify.WebhookOutbox;
 import ap3000.gateway.notify.WebhookWorkers;
 import ap3000.gateway.redis.RedisConnection;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -278,7 +278,7 @@ public class Alerts {
         payload.put("timestamp", now / 1000);
         payload.put("data", alert);
         String body = EventJson.writeValue(payload);
-        try (Pipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = redis.pipelined()) {
             p.lpush(prefix + "recent", EventJson.writeValue(alert));
             p.ltrim(prefix + "recent", 0, RECENT - 1);
             for (String endpoint : rules.endpoints()) {

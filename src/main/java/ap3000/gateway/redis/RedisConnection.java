@@ -8,16 +8,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.CommandObjects;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -25,19 +27,25 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
- * The gateway's Redis: the master a set of sentinels names ({@link #sentinel}), the server named by
- * {@code gateway.redis.url}, or, when that is empty, an embedded redis-server in the data directory. Every
- * component goes through {@link #client()} and {@link #pipelined()}, whichever it is. A Camel service, so that it
- * starts before the routes and stops after them.
+ * The gateway's Redis: the master a set of sentinels names ({@link #sentinel}), a Redis Cluster ({@link #cluster}),
+ * the server named by {@code gateway.redis.url}, or, when none is set, an embedded redis-server in the data
+ * directory. Every component goes through {@link #client()} and {@link #pipelined()}, whichever it is. A Camel
+ * service, so that it starts before the routes and stops after them.
  */
 public class RedisConnection extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
+    /** How often the slots of a cluster are read again; a failover there takes longer (cluster-node-timeout). */
+    private static final Duration CLUSTER_TOPOLOGY_REFRESH = Duration.ofSeconds(2);
+    private static final CommandObjects PUBLISH = new CommandObjects();
 
     private final String configuredUrl;
     private final Path dataDir;
@@ -47,19 +55,25 @@ public class RedisConnection extends ServiceSupport {
     private final int poolSize;
 
     private SentinelSettings sentinel;
+    private ClusterSettings cluster;
+    private ExecutorServiceManager executors;
     private ReplicaAcks replicaAcks = ReplicaAcks.NONE;
 
     private EmbeddedRedis embedded;
     private UnifiedJedis client;
-    private Supplier<Pipeline> pipelines;
+    private Supplier<AbstractPipeline> pipelines;
     private Supplier<HostAndPort> currentMaster;
+    private ClusterConnectionProvider clusterNodes;
     private JedisClientConfig dataConfig;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService masterWatch;
     private String redactedUrl;
 
-    /** A subscription's own connection, and the master it was opened to. */
-    private record Subscription(HostAndPort master, Connection connection) {
+    /**
+     * A subscription's own connection, the first channel it listens to, and the master it was opened to (with a
+     * cluster: the master of that channel's slot).
+     */
+    private record Subscription(String channel, HostAndPort master, Connection connection) {
     }
 
     /**
@@ -111,6 +125,21 @@ public class RedisConnection extends ServiceSupport {
         return this;
     }
 
+    /** Connects to this Redis Cluster instead of {@code gateway.redis.url}; null for none. Before start. */
+    public RedisConnection cluster(ClusterSettings settings) {
+        this.cluster = settings;
+        return this;
+    }
+
+    /**
+     * Where the thread comes from that watches subscriptions with Sentinel or a cluster (named, visible over JMX,
+     * stopped with the context). Before start.
+     */
+    public RedisConnection executors(ExecutorServiceManager manager) {
+        this.executors = manager;
+        return this;
+    }
+
     /** What a settlement waits for before its device is acked. Before start. */
     public RedisConnection replicaAcks(ReplicaAcks acks) {
         this.replicaAcks = acks;
@@ -123,12 +152,17 @@ public class RedisConnection extends ServiceSupport {
 
     @Override
     protected void doStart() throws IOException {
+        int topologies = (configuredUrl.isEmpty() ? 0 : 1) + (sentinel == null ? 0 : 1) + (cluster == null ? 0 : 1);
+        if (topologies > 1) {
+            throw new IllegalArgumentException("Set only one of gateway.redis.url, gateway.redis.sentinel.master "
+                    + "and gateway.redis.cluster.nodes (none of them: an embedded redis-server)");
+        }
         if (sentinel != null) {
-            if (!configuredUrl.isEmpty()) {
-                throw new IllegalArgumentException("Set either gateway.redis.url or gateway.redis.sentinel.master, "
-                        + "not both");
-            }
             startSentinel();
+            return;
+        }
+        if (cluster != null) {
+            startCluster();
             return;
         }
         String url;
@@ -208,14 +242,54 @@ public class RedisConnection extends ServiceSupport {
         currentMaster = sentineled::getCurrentMaster;
         dataConfig = data;
         redactedUrl = sentinel.describe();
-        masterWatch = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "ap3000-redis-master-watch");
-            thread.setDaemon(true);
-            return thread;
-        });
-        masterWatch.scheduleWithFixedDelay(this::endSubscriptionsToFormerMaster, 1, 1, TimeUnit.SECONDS);
+        watchSubscriptions();
         LOG.info("Redis through Sentinel: master '{}' now at {}, sentinels {}", sentinel.master(),
                 sentineled.getCurrentMaster(), sentinel.nodes());
+    }
+
+    /**
+     * Jedis learns the slots from the seed nodes and follows MOVED / ASK redirections and promotions by itself;
+     * commands go to the master of their key's slot. Its pipeline groups commands per master, one connection each.
+     */
+    private void startCluster() {
+        DefaultJedisClientConfig data = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis((int) timeout.toMillis())
+                .socketTimeoutMillis((int) timeout.toMillis())
+                .ssl(cluster.tls())
+                .user(cluster.user())
+                .password(cluster.password())
+                .build();
+        // the slots are also read again periodically, not only on a redirection: a subscription learns so that the
+        // master of its channel changed (a failover) even when no command of this node went there
+        clusterNodes = new ClusterConnectionProvider(cluster.nodes(), data, pool(), CLUSTER_TOPOLOGY_REFRESH);
+        RedisClusterClient clustered = (RedisClusterClient) RedisClusterClient.builder()
+                .nodes(cluster.nodes())
+                .connectionProvider(clusterNodes)
+                .clientConfig(data)
+                .build();
+        client = clustered;
+        pipelines = () -> new CheckedClusterPipeline(clustered.pipelined());
+        currentMaster = () -> {
+            throw new IllegalStateException("A Redis Cluster has a master per slot range");
+        };
+        dataConfig = data;
+        redactedUrl = cluster.describe();
+        watchSubscriptions();
+        LOG.info("Redis Cluster: {} nodes known, seeds {}", clusterNodes.getNodes().size(), cluster.nodes());
+    }
+
+    /**
+     * Every second, on a thread of Camel's (stopped with the context, or with this service), subscriptions held by
+     * a former master are ended: a master cut off by the network would never end them, and one demoted to replica
+     * would keep them alive beside the new master.
+     */
+    private void watchSubscriptions() {
+        if (executors == null) {
+            throw new IllegalStateException("RedisConnection needs Camel's ExecutorServiceManager with Sentinel or a"
+                    + " cluster (executors(...))");
+        }
+        masterWatch = executors.newSingleThreadScheduledExecutor(this, "ap3000-redis-master-watch");
+        masterWatch.scheduleWithFixedDelay(this::endSubscriptionsToFormerMaster, 1, 1, TimeUnit.SECONDS);
     }
 
     private GenericObjectPoolConfig<Connection> pool() {
@@ -229,7 +303,8 @@ public class RedisConnection extends ServiceSupport {
     @Override
     protected void doStop() {
         if (masterWatch != null) {
-            masterWatch.shutdownNow();
+            executors.shutdownNow(masterWatch);
+            masterWatch = null;
         }
         if (client != null) {
             client.close();
@@ -245,8 +320,11 @@ public class RedisConnection extends ServiceSupport {
         return client;
     }
 
-    /** A pipeline on one pooled connection to the master; a {@code WAIT} in it covers the writes before it. */
-    public Pipeline pipelined() {
+    /**
+     * A pipeline on one pooled connection to the master (with a cluster: one to each master its keys live on); a
+     * {@code WAIT} in it with a sample key covers the writes before it on that key's master.
+     */
+    public AbstractPipeline pipelined() {
         return pipelines.get();
     }
 
@@ -254,11 +332,12 @@ public class RedisConnection extends ServiceSupport {
      * Runs a subscription on a connection of its own to the current master until it ends (by unsubscribing, or by
      * an exception when the connection is lost: the caller subscribes again). With Sentinel, a subscription still
      * held by a former master is ended as soon as the sentinels name another: a master cut off by the network
-     * would never end it, and one demoted to replica would keep it alive beside the new master.
+     * would never end it, and one demoted to replica would keep it alive beside the new master. With a cluster, it
+     * runs on the master of the first channel's slot, where {@link #publish} sends that channel's messages.
      */
     public void subscribe(JedisPubSub subscriber, String... channels) {
-        HostAndPort master = currentMaster();
-        Subscription subscription = new Subscription(master, new Connection(master, dataConfig));
+        HostAndPort master = masterFor(channels[0]);
+        Subscription subscription = new Subscription(channels[0], master, new Connection(master, dataConfig));
         subscriptions.add(subscription);
         try {
             subscriber.proceed(subscription.connection(), channels);
@@ -268,10 +347,30 @@ public class RedisConnection extends ServiceSupport {
         }
     }
 
+    /**
+     * Publishes to the channel's subscribers. A cluster broadcasts every message to all its nodes, but answers with
+     * the subscribers of the node it was sent to only; sent to the master of the channel's slot, where
+     * {@link #subscribe} listens, the count means what it means on one server.
+     *
+     * @return how many subscribers received it
+     */
+    public long publish(String channel, String message) {
+        if (clusterNodes == null) {
+            return client.publish(channel, message);
+        }
+        try (Connection connection = clusterNodes.getConnectionFromSlot(JedisClusterCRC16.getSlot(channel))) {
+            return connection.executeCommand(PUBLISH.publish(channel, message));
+        }
+    }
+
+    private HostAndPort masterFor(String channel) {
+        return clusterNodes == null ? currentMaster() : clusterNodes.getNode(JedisClusterCRC16.getSlot(channel));
+    }
+
     private void endSubscriptionsToFormerMaster() {
         try {
-            HostAndPort master = currentMaster();
             for (Subscription subscription : subscriptions) {
+                HostAndPort master = masterFor(subscription.channel());
                 if (!subscription.master().equals(master)) {
                     LOG.info("The master is now {}: ending the subscription held by {}", master, subscription.master());
                     subscription.connection().close();
@@ -282,7 +381,7 @@ public class RedisConnection extends ServiceSupport {
         }
     }
 
-    /** Where the master is now: with Sentinel, where the sentinels last said it is. */
+    /** Where the master is now: with Sentinel, where the sentinels last said it is. Not for a cluster. */
     public HostAndPort currentMaster() {
         return currentMaster.get();
     }
@@ -291,18 +390,24 @@ public class RedisConnection extends ServiceSupport {
         return sentinel != null;
     }
 
+    public boolean usesCluster() {
+        return cluster != null;
+    }
+
     /**
      * Sends a pipeline and fails on the first command Redis refused: Jedis's plain {@code sync()} keeps such
      * errors in the replies, where an unchecked write would be lost silently.
      */
-    public static List<Object> syncOrThrow(Pipeline pipeline) {
-        List<Object> replies = pipeline.syncAndReturnAll();
-        for (Object reply : replies) {
+    public static void syncOrThrow(AbstractPipeline pipeline) {
+        if (pipeline instanceof CheckedClusterPipeline clustered) {
+            clustered.syncOrThrow();
+            return;
+        }
+        for (Object reply : ((Pipeline) pipeline).syncAndReturnAll()) {
             if (reply instanceof JedisDataException e) {
                 throw e;
             }
         }
-        return replies;
     }
 
     /** The URL in use, the embedded server's included, with {@code ***} for a password: safe to show. */

@@ -5,7 +5,10 @@ import java.nio.file.Path;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 
-/** The Redis connection every other package uses: an external server, or the embedded redis-server. */
+/**
+ * The Redis connection every other package uses: Sentinel, a cluster, an external server, or the embedded
+ * redis-server.
+ */
 public class RedisWiring {
 
     @PropertyInject(value = "gateway.redis.url", defaultValue = "")
@@ -32,6 +35,10 @@ public class RedisWiring {
     String sentinelPassword;
     @PropertyInject(value = "gateway.redis.sentinel.tls", defaultValue = "false")
     boolean sentinelTls;
+    @PropertyInject(value = "gateway.redis.cluster.nodes", defaultValue = "")
+    String clusterNodes;
+    @PropertyInject(value = "gateway.redis.cluster.tls", defaultValue = "false")
+    boolean clusterTls;
     @PropertyInject(value = "gateway.redis.min-replicas-acked", defaultValue = "")
     String minReplicasAcked;
     @PropertyInject("gateway.redis.replica-ack-timeout")
@@ -42,9 +49,11 @@ public class RedisWiring {
                 poolSize);
         SentinelSettings sentinel = SentinelSettings.parse(sentinelMaster, sentinelNodes, user, password,
                 sentinelPassword, sentinelTls);
+        ClusterSettings cluster = ClusterSettings.parse(clusterNodes, user, password, clusterTls);
         // a settlement is acked once this many replicas have its journal entry (WAIT), docs/high-availability.md
-        redis.sentinel(sentinel).replicaAcks(RedisConnection.ReplicaAcks.resolve(minReplicasAcked, sentinel != null,
-                replicaAckTimeout, timeout));
+        redis.sentinel(sentinel).cluster(cluster).executors(context.getExecutorServiceManager())
+                .replicaAcks(RedisConnection.ReplicaAcks.resolve(minReplicasAcked, sentinel != null || cluster != null,
+                        replicaAckTimeout, timeout));
         // started here, before any route, and stopped by the context after the routes and every other service
         context.addService(redis, true, true);
         context.getRegistry().bind("redis", redis);

@@ -34,7 +34,7 @@ public record SentinelSettings(String master, Set<HostAndPort> nodes, String use
         Set<HostAndPort> parsed = new LinkedHashSet<>();
         for (String node : (nodes == null ? "" : nodes).split(",")) {
             if (!node.isBlank()) {
-                parsed.add(hostAndPort(node.trim()));
+                parsed.add(hostAndPort("gateway.redis.sentinel.nodes", node.trim()));
             }
         }
         if (parsed.isEmpty()) {
@@ -45,10 +45,11 @@ public record SentinelSettings(String master, Set<HostAndPort> nodes, String use
                 emptyToNull(sentinelPassword), tls);
     }
 
-    private static HostAndPort hostAndPort(String node) {
+    /** One {@code host:port} of the list under {@code key}; bad input fails naming the key. */
+    static HostAndPort hostAndPort(String key, String node) {
         int colon = node.lastIndexOf(':');
         if (colon <= 0 || colon == node.length() - 1) {
-            throw new IllegalArgumentException("gateway.redis.sentinel.nodes: '" + node + "' is not host:port");
+            throw new IllegalArgumentException(key + ": '" + node + "' is not host:port");
         }
         int port;
         try {
@@ -57,7 +58,7 @@ public record SentinelSettings(String master, Set<HostAndPort> nodes, String use
             port = -1;
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("gateway.redis.sentinel.nodes: '" + node + "' has no valid port");
+            throw new IllegalArgumentException(key + ": '" + node + "' has no valid port");
         }
         return new HostAndPort(node.substring(0, colon), port);
     }

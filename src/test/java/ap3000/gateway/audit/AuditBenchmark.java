@@ -28,7 +28,7 @@ import ap3000.gateway.event.JournalReader;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.redis.RedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
@@ -369,7 +369,7 @@ public final class AuditBenchmark {
                 java.time.Duration.ofHours(720), java.time.Duration.ofHours(720), java.time.Clock.systemUTC(),
                 new SimpleMeterRegistry());
         String stream = "bench:{events}";
-        try (Pipeline p = connection.pipelined()) {
+        try (AbstractPipeline p = connection.pipelined()) {
             for (int i = 0; i < events; i++) {
                 DeviceEvent e = sampleEvent(String.format(Locale.ROOT, "04A2%04X", i % 64));
                 p.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("type", e.eventType(), "id", e.eventId(),

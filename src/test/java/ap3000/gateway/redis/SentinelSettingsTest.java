@@ -48,7 +48,7 @@ class SentinelSettingsTest {
                 SOCKET_TIMEOUT, 1).sentinel(SentinelSettings.parse("ap3000", "127.0.0.1:26379", "", "", "", false));
 
         assertThatThrownBy(connection::start).hasStackTraceContaining(
-                "Set either gateway.redis.url or gateway.redis.sentinel.master, not both");
+                "Set only one of gateway.redis.url, gateway.redis.sentinel.master and gateway.redis.cluster.nodes");
     }
 
     @Test

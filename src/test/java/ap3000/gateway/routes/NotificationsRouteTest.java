@@ -68,7 +68,8 @@ class NotificationsRouteTest extends RouteTestSupport {
         }
 
         @Override
-        protected void write(String endpoint, String eventId, Map<String, Object> attempt, boolean success) {
+        protected void write(String endpoint, String device, String eventId, Map<String, Object> attempt,
+                             boolean success) {
             called("attempt " + endpoint + ": " + (attempt.get("error") != null ? attempt.get("error")
                     : attempt.get("status")));
         }
