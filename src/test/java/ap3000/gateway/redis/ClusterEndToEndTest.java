@@ -29,6 +29,7 @@ import ap3000.gateway.device.DeviceOwnership;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.EventJournal;
+import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.notify.WebhookReceiver;
 import ap3000.gateway.protocol.DnyFrame;
 import ap3000.gateway.protocol.ServerCommands;
@@ -48,10 +49,13 @@ class ClusterEndToEndTest {
 
     private static final String PASSWORD = "cluster-node-password-for-the-test";
     private static final String CLUSTER_SECRET = "cluster-test-cluster-secret-of-32-characters-or-more";
-    private static final String STREAM = "gateway:{events}";
+    /** Three shards, as on three masters: the journal and the outbox spread over them. */
+    private static final JournalShards SHARDS = new JournalShards("gateway:{events}", 3);
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final int DEVICE = 0x04910001;
     private static final String DEVICE_ID = "04910001";
+    /** The journal shard of the test's device. */
+    private static final String STREAM = SHARDS.streamOf(DEVICE_ID);
     private static final String ORDER = "CLUSTER_ORDER_01";
 
     private static RedisClusterSet cluster;
@@ -73,6 +77,7 @@ class ClusterEndToEndTest {
         Map<String, String> properties = new HashMap<>();
         properties.put("gateway.redis.cluster.nodes", cluster.seedNodes());
         properties.put("gateway.redis.password", PASSWORD);
+        properties.put("gateway.events.shards", Integer.toString(SHARDS.count()));
         properties.put("gateway.node-id", id);
         properties.put("gateway.cluster.secret", CLUSTER_SECRET);
         properties.put("gateway.downlink.ack-timeout", "1s");
@@ -184,8 +189,8 @@ class ClusterEndToEndTest {
         String day = LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE);
         Map<String, String> keys = Map.of(
                 "journal", STREAM,
-                "outbox ready set", "notify:{sink}:ready",
-                "outbox tries", "notify:{sink}:tries",
+                "outbox ready set", "notify:{sink" + SHARDS.tagSuffix(SHARDS.shardOf(DEVICE_ID)) + "}:ready",
+                "outbox tries", "notify:{sink" + SHARDS.tagSuffix(SHARDS.shardOf(DEVICE_ID)) + "}:tries",
                 "audit timeline", "audit:events:" + DEVICE_ID + ":" + day,
                 "heartbeat summary", "audit:heartbeats:" + DEVICE_ID + ":" + day,
                 "session", "audit:session:" + ORDER);
@@ -195,10 +200,12 @@ class ClusterEndToEndTest {
         Set<String> all = Set.of(Arrays.stream(cluster.masterPorts()).mapToObj(p -> "127.0.0.1:" + p)
                 .toArray(String[]::new));
         assertThat(all).containsAll(masters.values());
-        // the outbox keys of one endpoint share its {sink} tag
+        // the journal's three shards on three masters: each takes a third of the devices' writes
+        assertThat(SHARDS.streams().stream().map(cluster::masterOf).collect(Collectors.toSet())).hasSize(3);
+        // the outbox keys of one endpoint's shard share its {sink-i} tag
         assertThat(masters.get("outbox tries")).isEqualTo(masters.get("outbox ready set"));
         // the journal is on its master indeed, read there directly (another node would answer MOVED), and the
-        // settlement's dedupe key beside it, by the stream's {events} tag: the append script needs both
+        // settlement's dedupe key beside it, by the shard's {events-i} tag: the append script needs both
         int journalPort = Integer.parseInt(masters.get("journal").split(":")[1]);
         try (Jedis master = cluster.node(journalPort)) {
             assertThat(master.xlen(STREAM)).isPositive();
@@ -222,7 +229,7 @@ class ClusterEndToEndTest {
     @Test
     @Order(4)
     void should_not_ack_a_settlement_while_the_journals_master_has_no_replica() throws Exception {
-        cluster.killReplicaOf(Integer.parseInt(cluster.masterOf(STREAM).split(":")[1]));
+        cluster.killReplicaOf(Integer.parseInt(cluster.masterOf(SHARDS.streamOf("04910002")).split(":")[1]));
         int device = 0x04910002;
         DnyFrame unreplicated = TestFrames.settlement(device, 0x0501, 2, "CLUSTER_ORDER_02", 60, 1, 900, 1);
         try (DeviceSocket socket = DeviceSocket.online(nodeA.tcpPort(), device)) {
