@@ -198,7 +198,8 @@ public final class RedisClusterSet implements AutoCloseable {
                 .password(password).build();
     }
 
-    private int[] allPorts() {
+    /** Every node's port, masters first. */
+    public int[] allPorts() {
         int[] all = Arrays.copyOf(masterPorts, masterPorts.length + replicaPorts.length);
         System.arraycopy(replicaPorts, 0, all, masterPorts.length, replicaPorts.length);
         return all;
