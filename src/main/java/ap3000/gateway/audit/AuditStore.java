@@ -36,6 +36,7 @@ import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ZAddParams;
 import redis.clients.jedis.params.ZRangeParams;
 import redis.clients.jedis.resps.Tuple;
@@ -51,10 +52,11 @@ import redis.clients.jedis.resps.Tuple;
  *   <li>{@code device:{device}:seen}: when the device's last event happened, to tell unknown devices apart;</li>
  *   <li>{@code session:{order}}: hash of one charging session; {@code session:{order}:samples}: its power
  *       samples; {@code device:{device}:sessions}: the device's sessions by start time;
- *       {@code device:{device}:port:{port}:session}: the order last seen charging on the port.</li>
+ *       {@code device:{device}:port:{port}:session}: the order of the newest sample charging on the port.</li>
  * </ul>
  * Every record is written idempotently (sorted-set members and hash fields), so a retried or recovered batch
- * leaves one record per event; the counts are kept exact by the acknowledgement instead. A batch is written in one
+ * leaves one record per event; the counts are kept exact by the acknowledgement instead. Session records do not
+ * depend on the order their events are applied in, which parallel readers do not keep. A batch is written in one
  * pipelined round trip.
  */
 public class AuditStore {
@@ -68,6 +70,52 @@ public class AuditStore {
      */
     private static final Set<String> NOT_FILED = Set.of("charging_power");
 
+    /**
+     * Writes one event's fields into its session hash. KEYS: the session hash (one key: a Redis Cluster runs a script
+     * on one slot only). ARGV: the event's time in microseconds, the state it sets (or empty), then groups of fields:
+     * name, rank, field count, fields and values. The state only moves up (charging, failed, settled: a late sample
+     * never takes a settled session back to charging). A group is taken when its rank is higher than the stored one's,
+     * or the same and the event newer; {@code v:<group>} keeps {@code rank:us} of the event it came from.
+     */
+    static final String SESSION = """
+            local STATES = {charging = 1, failed = 2, settled = 3}
+            local at = tonumber(ARGV[1])
+            if ARGV[2] ~= '' then
+              local stored = redis.call('HGET', KEYS[1], 'state')
+              if not stored or STATES[ARGV[2]] > (STATES[stored] or 0) then
+                redis.call('HSET', KEYS[1], 'state', ARGV[2])
+              end
+            end
+            local i = 3
+            while i <= #ARGV do
+              local version, rank, n = 'v:' .. ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+              local storedRank, storedAt = string.match(redis.call('HGET', KEYS[1], version) or '', '^(%d+):(%d+)$')
+              if not storedRank or rank > tonumber(storedRank)
+                  or (rank == tonumber(storedRank) and at > tonumber(storedAt)) then
+                local fields = {version, ARGV[i + 1] .. ':' .. ARGV[1]}
+                for j = i + 3, i + 2 + 2 * n do fields[#fields + 1] = ARGV[j] end
+                redis.call('HSET', KEYS[1], unpack(fields))
+              end
+              i = i + 3 + 2 * n
+            end
+            return 0
+            """;
+
+    /**
+     * Points a port at the order of a sample unless a newer sample is stored. KEYS: the port's key. ARGV: the
+     * sample's time in microseconds, the order, TTL seconds. The value is {@code us|order}.
+     */
+    static final String PORT = """
+            local storedAt = string.match(redis.call('GET', KEYS[1]) or '', '^(%d+)|')
+            if storedAt and tonumber(storedAt) >= tonumber(ARGV[1]) then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
+            return 1
+            """;
+
+    /** The SHA1s of the loaded scripts. */
+    private record Scripts(String session, String port) {
+    }
+
     private final RedisConnection redis;
     private final Clock clock;
     private final String prefix;
@@ -77,6 +125,7 @@ public class AuditStore {
     private final Timer writes;
     private final DistributionSummary batchSizes;
     private final AtomicLong maxWriteNanos = new AtomicLong();
+    private volatile Scripts scripts;
 
     public AuditStore(RedisConnection redis, String prefix, Duration eventsTtl, Duration sessionsTtl,
                       Duration deadLetterTtl, Clock clock, MeterRegistry meters) {
@@ -115,6 +164,16 @@ public class AuditStore {
      * holds each event's JSON as the journal has it: the same text every time, so re-writes are no-ops.
      */
     public void write(List<AuditEntry> entries) {
+        try {
+            write(entries, scripts());
+        } catch (JedisNoScriptException e) {
+            // Redis lost its scripts (a restart, a failover): load them again; the writes are idempotent
+            scripts = null;
+            write(entries, scripts());
+        }
+    }
+
+    private void write(List<AuditEntry> entries, Scripts scripts) {
         Map<String, Long> expiring = new LinkedHashMap<>();
         Map<String, Long> lastSeen = new LinkedHashMap<>();
         // one ZADD per key with all of the batch's members for it: redis-server spends more per command (parsing,
@@ -132,7 +191,7 @@ public class AuditStore {
                         .put(TimelineRecord.pack(e.json()), (double) e.occurredAtMicros());
                 lastSeen.merge(e.deviceId(), millis, Math::max);
                 if (e.event() != null) {
-                    session(p, e.event(), expiring);
+                    session(p, e.event(), expiring, scripts);
                 }
             }
             members.forEach((key, scored) -> {
@@ -271,12 +330,16 @@ public class AuditStore {
 
     /** The order last seen charging on a port, unless that session has since been settled. */
     public Optional<String> activeSession(String deviceId, int port) {
-        String order = redis.client().get(key("device:" + deviceId + ":port:" + port + ":session"));
-        if (order == null) {
+        String value = redis.client().get(key("device:" + deviceId + ":port:" + port + ":session"));
+        if (value == null) {
             return Optional.empty();
         }
+        // us|order (see PORT); a plain order as written before
+        int bar = value.indexOf('|');
+        String order = bar > 0 && value.chars().limit(bar).allMatch(Character::isDigit) ? value.substring(bar + 1) : value;
         String state = redis.client().hget(key("session:" + order), "state");
-        return SETTLED_STATES.contains(state) ? Optional.empty() : Optional.of(order);
+        // no record (expired, or not yet written by another reader): not known to be settled
+        return state != null && SETTLED_STATES.contains(state) ? Optional.empty() : Optional.of(order);
     }
 
     /**
@@ -333,9 +396,12 @@ public class AuditStore {
 
     /**
      * Builds the session record from the events that concern an order: power samples while charging, the end
-     * and the settlement. Hash fields are overwritten, never added up, so replays change nothing.
+     * and the settlement. Several audit readers apply one device's events in parallel, so in any order: the
+     * {@link #SESSION} script keeps each field's value from the newest event that has the right to set it, and
+     * {@link #PORT} the port's newest order, so the record ends the same whatever the order, and replays change
+     * nothing. The samples and the index are sorted sets: order does not matter there.
      */
-    private void session(AbstractPipeline p, DeviceEvent e, Map<String, Long> expiring) {
+    private void session(AbstractPipeline p, DeviceEvent e, Map<String, Long> expiring, Scripts scripts) {
         // the contract names it order_number on charging_start / charging_failed, order_id elsewhere
         Object orderValue = e.data() == null ? null
                 : e.data().containsKey("order_id") ? e.data().get("order_id") : e.data().get("order_number");
@@ -346,59 +412,79 @@ public class AuditStore {
         String sessionKey = key("session:" + order);
         long seconds = e.timestamp();
         long millis = e.occurredAtMicros() / 1000;
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("order_id", order);
-        fields.put("device_id", e.deviceId());
-        fields.put("port_number", e.portNumber().toString());
-        fields.put("last_event_type", e.eventType());
-        fields.put("updated_at_ms", Long.toString(millis));
+        String micros = Long.toString(e.occurredAtMicros());
+        List<String> args = new ArrayList<>(24);
+        args.add(micros);
+        args.add(""); // the state, if the event sets one
+        group(args, "last", 0, "order_id", order, "device_id", e.deviceId(), "port_number",
+                e.portNumber().toString(), "last_event_type", e.eventType(), "updated_at_ms", Long.toString(millis));
         switch (e.eventType()) {
             case "power_heartbeat" -> {
                 int duration = ((Number) e.data().get("charge_duration")).intValue();
-                fields.put("duration_seconds", Integer.toString(duration));
-                fields.put("energy_kwh", e.data().get("cumulative_energy").toString());
+                group(args, "figures", 0, "duration_seconds", Integer.toString(duration),
+                        "energy_kwh", e.data().get("cumulative_energy").toString());
                 if (Boolean.TRUE.equals(e.data().get("is_charging"))) {
-                    fields.put("state", "charging");
-                    fields.put("start_time", Long.toString(seconds - duration));
-                    p.setex(key("device:" + e.deviceId() + ":port:" + e.portNumber() + ":session"),
-                            sessionsTtlSeconds, order);
+                    args.set(1, "charging");
+                    group(args, "times", 0, "start_time", Long.toString(seconds - duration));
+                    p.evalsha(scripts.port(), List.of(key("device:" + e.deviceId() + ":port:" + e.portNumber()
+                            + ":session")), List.of(micros, order, Long.toString(sessionsTtlSeconds)));
                 }
                 String samples = key("session:" + order + ":samples");
                 p.zadd(samples, millis, millis + "|" + e.data().get("current_power"));
                 expiring.put(samples, sessionsTtlSeconds);
             }
             case "charging_start" -> {
-                fields.put("state", "charging");
-                fields.put("start_time", Long.toString(seconds));
+                args.set(1, "charging");
+                group(args, "times", 0, "start_time", Long.toString(seconds));
             }
             case "charging_failed" -> {
                 if (!Boolean.TRUE.equals(e.data().get("executed"))) {
-                    fields.put("state", "failed");
+                    args.set(1, "failed");
                 }
-                fields.put("failure_reason", String.valueOf(e.data().get("failure_reason")));
+                group(args, "failure", 0, "failure_reason", String.valueOf(e.data().get("failure_reason")));
             }
-            case "charging_end" -> {
-                fields.put("duration_seconds", e.data().get("charge_duration").toString());
-                fields.put("energy_kwh", e.data().get("total_energy").toString());
-                fields.put("stop_reason", e.data().get("stop_reason").toString());
-                fields.put("stop_reason_desc", Descriptions.stopReason(((Number) e.data().get("stop_reason")).intValue()));
-                fields.put("max_power_w", e.data().get("max_power").toString());
-                fields.put("start_mode", e.data().get("start_mode").toString());
-            }
+            // the device's own figures outrank those of its samples
+            case "charging_end" -> group(args, "figures", 1,
+                    "duration_seconds", e.data().get("charge_duration").toString(),
+                    "energy_kwh", e.data().get("total_energy").toString(),
+                    "stop_reason", e.data().get("stop_reason").toString(),
+                    "stop_reason_desc", Descriptions.stopReason(((Number) e.data().get("stop_reason")).intValue()),
+                    "max_power_w", e.data().get("max_power").toString(),
+                    "start_mode", e.data().get("start_mode").toString());
+            // the settlement's times outrank a start or a sample's
             case "settlement" -> {
-                fields.put("state", "settled");
-                fields.put("start_time", e.data().get("start_time").toString());
-                fields.put("end_time", e.data().get("end_time").toString());
+                args.set(1, "settled");
+                group(args, "times", 1, "start_time", e.data().get("start_time").toString(),
+                        "end_time", e.data().get("end_time").toString());
             }
             default -> {
                 return;
             }
         }
-        p.hset(sessionKey, fields);
+        p.evalsha(scripts.session(), List.of(sessionKey), args);
         expiring.put(sessionKey, sessionsTtlSeconds);
         String index = key("device:" + e.deviceId() + ":sessions");
-        p.zadd(index, millis, order, ZAddParams.zAddParams().nx());
+        // LT: the order's earliest event, whichever was applied first
+        p.zadd(index, millis, order, ZAddParams.zAddParams().lt());
         expiring.put(index, sessionsTtlSeconds);
+    }
+
+    /** Appends a group of fields to a {@link #SESSION} call: name, rank, field count, then fields and values. */
+    private static void group(List<String> args, String name, int rank, String... fieldsAndValues) {
+        args.add(name);
+        args.add(Integer.toString(rank));
+        args.add(Integer.toString(fieldsAndValues.length / 2));
+        args.addAll(List.of(fieldsAndValues));
+    }
+
+    private Scripts scripts() {
+        Scripts loaded = scripts;
+        if (loaded == null) {
+            UnifiedJedis client = redis.client();
+            loaded = new Scripts(client.scriptLoad(SESSION), client.scriptLoad(PORT));
+            scripts = loaded;
+        }
+        return loaded;
     }
 
     private static Object typed(String field, String value) {
