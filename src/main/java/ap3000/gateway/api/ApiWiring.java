@@ -112,15 +112,16 @@ public class ApiWiring {
         registry.bind("apiExplorer", new ApiExplorer(contextPath));
         // a synchronous call waits for the ack of the command and of its one resend, and a margin
         Duration answerWithin = ackTimeout.multipliedBy(2).plus(answerMargin);
-        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin, tariffs));
-        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin, nodeId));
+        registry.bind("chargingApi", new ChargingApi(devices, downlink, answerWithin, tariffs, clock));
+        registry.bind("deviceApi", new DeviceApi(devices, downlink, journal, protocolErrors, answerWithin, nodeId,
+                clock));
         registry.bind("auditApi", new AuditApi(auditStore, frameLog, heartbeats, clock));
         registry.bind("notificationsApi", new NotificationsApi(endpoints, outbox, workers, webhookMetrics, clock));
         registry.bind("opsApi", new OpsApi(nodeId, clock, devices, journal, gatewayMetrics, alerts));
         NodeMessageSigner signer = new NodeMessageSigner(ClusterSecret.resolve(clusterSecret, Path.of(dataDir),
                 !redisUrl.isBlank() || redis.usesSentinel() || redis.usesCluster()), previousClusterSecret);
         RemoteDevices remote = new RemoteDevices(context, redis, ownership, downlink, answerWithin, signer,
-                new NodeRequestRefusals(meters));
+                new NodeRequestRefusals(meters), clock);
         context.addService(remote, true, true);
         registry.bind("remoteDevices", remote);
     }

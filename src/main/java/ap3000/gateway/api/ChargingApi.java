@@ -1,6 +1,7 @@
 package ap3000.gateway.api;
 
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,13 +46,16 @@ public class ChargingApi {
      */
     private final Map<String, ChargeControl> startsSent = new ConcurrentHashMap<>();
     private final Tariffs tariffs;
+    private final Clock clock;
 
     /**
      * @param answerWithin how long a synchronous call waits: both attempts, pacing included
      * @param tariffs      keeps a price sent with a start for the order's settlement
      */
-    public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin, Tariffs tariffs) {
+    public ChargingApi(DeviceRegistry registry, Downlink downlink, Duration answerWithin, Tariffs tariffs,
+                       Clock clock) {
         this.tariffs = tariffs;
+        this.clock = clock;
         this.registry = registry;
         this.downlink = downlink;
         this.answerWithin = answerWithin;
@@ -124,7 +128,7 @@ public class ChargingApi {
             sendNow(physicalId, control, new ChargeRequest(true, port, orderNo));
         }
         return new ApiResponse(0, "充电启动成功", IotZinx.action(request.deviceId(), physicalId, port, orderNo,
-                request.mode(), request.value(), request.balance(), 0, 0, "start"));
+                request.mode(), request.value(), request.balance(), 0, 0, "start", clock));
     }
 
     /** Keeps the platform's own price for this order, when the start carried one, for the fees of its settlement. */
@@ -158,7 +162,7 @@ public class ChargingApi {
         if (!charging) {
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("idempotent", true);
-            data.put("detail", IotZinx.action(given, physicalId, port, requested, 0, 0, 0, 0, 0, "stop"));
+            data.put("detail", IotZinx.action(given, physicalId, port, requested, 0, 0, 0, 0, 0, "stop", clock));
             return new ApiResponse(0, "充电已停止(幂等)", data);
         }
         String order = requested != null ? requested : active;
@@ -167,7 +171,8 @@ public class ChargingApi {
                     + DeviceIds.format(physicalId) + " is charging an order this node did not start: give its orderNo"));
         }
         sendNow(physicalId, stopControl(port, order), new ChargeRequest(false, port, order));
-        return new ApiResponse(0, "充电已停止", IotZinx.action(given, physicalId, port, order, 0, 0, 0, 0, 0, "stop"));
+        return new ApiResponse(0, "充电已停止",
+                IotZinx.action(given, physicalId, port, order, 0, 0, 0, 0, 0, "stop", clock));
     }
 
     /**
@@ -208,7 +213,7 @@ public class ChargingApi {
             return DeviceCommandAnswers.await(exchange, outcome, answerWithin, DeviceCommandAnswers::resultOnly);
         }
         return new ApiResponse(0, "更新成功", IotZinx.action(given, physicalId, port, orderNo, 0, 0, 0, overloadWatts,
-                maxSeconds, "update_power"));
+                maxSeconds, "update_power", clock));
     }
 
     /**

@@ -1,5 +1,6 @@
 package ap3000.gateway.api;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -66,11 +67,13 @@ public class DeviceApi {
     private final ProtocolErrors protocolErrors;
     private final Duration answerWithin;
     private final String node;
+    private final Clock clock;
 
     /** @param node this gateway node's name, shown in the gateway's device detail */
     public DeviceApi(DeviceRegistry registry, Downlink downlink, EventJournal journal, ProtocolErrors protocolErrors,
-                     Duration answerWithin, String node) {
+                     Duration answerWithin, String node, Clock clock) {
         this.node = node;
+        this.clock = clock;
         this.registry = registry;
         this.downlink = downlink;
         this.journal = journal;
@@ -205,7 +208,7 @@ public class DeviceApi {
         }
         List<DeviceRegistry.Device> online = registry.devices().stream().filter(DeviceRegistry.Device::isOnline)
                 .sorted(Comparator.comparing(DeviceRegistry.Device::deviceId)).toList();
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("onlineDeviceCount", online.size());
         data.put("onlineDevices", online.stream().map(DeviceRegistry.Device::deviceId).toList());

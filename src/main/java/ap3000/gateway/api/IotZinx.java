@@ -1,5 +1,6 @@
 package ap3000.gateway.api;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -86,7 +87,8 @@ final class IotZinx {
      * @param given the device ID as the platform wrote it (IoT-Zinx echoes it; {@code standardId} is the 8 hex digits)
      */
     static Map<String, Object> action(String given, int physicalId, int port, String orderNo, int mode, int value,
-                                      long balance, int overloadPowerW, int maxChargeDurationSeconds, String action) {
+                                      long balance, int overloadPowerW, int maxChargeDurationSeconds, String action,
+                                      Clock clock) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("deviceId", given);
         data.put("standardId", DeviceIds.format(physicalId));
@@ -98,7 +100,7 @@ final class IotZinx {
         putUnlessZero(data, "overloadPowerW", overloadPowerW);
         putUnlessZero(data, "maxChargeDurationSeconds", maxChargeDurationSeconds);
         data.put("action", action);
-        data.put("timestamp", System.currentTimeMillis() / 1000);
+        data.put("timestamp", clock.millis() / 1000);
         return data;
     }
 

@@ -1,5 +1,6 @@
 package ap3000.gateway.api;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -35,17 +36,19 @@ final class NodeMessages {
     record Request(int version, String type, UUID id, String from, String to, String op, long ts,
                    Map<String, String> headers, Object body) {
 
-        static Request of(String from, String to, NodeOperation operation, Map<String, String> headers, Object body) {
-            return new Request(VERSION, "request", UUID.randomUUID(), from, to, operation.operationName(),
-                    System.currentTimeMillis(), headers, body);
+        /** @param ts when it is sent (epoch ms), by the sending node's clock ({@link NodeMessages#now}) */
+        static Request of(String from, String to, NodeOperation operation, Map<String, String> headers, Object body,
+                          long ts) {
+            return new Request(VERSION, "request", UUID.randomUUID(), from, to, operation.operationName(), ts, headers,
+                    body);
         }
     }
 
     record Reply(int version, String type, UUID id, String from, String to, long ts, int status, Object body) {
 
-        static Reply answering(Request request, int status, Object body) {
-            return new Reply(VERSION, "reply", request.id(), request.to(), request.from(), System.currentTimeMillis(),
-                    status, body);
+        /** @param ts when it is sent (epoch ms), by the answering node's clock ({@link NodeMessages#now}) */
+        static Reply answering(Request request, int status, Object body, long ts) {
+            return new Reply(VERSION, "reply", request.id(), request.to(), request.from(), ts, status, body);
         }
     }
 
@@ -72,12 +75,19 @@ final class NodeMessages {
 
     private final NodeMessageSigner signer;
     private final String node;
+    private final Clock clock;
     /** Request ID -> when it may be forgotten (epoch ms), oldest first. */
     private final LinkedHashMap<UUID, Long> seen = new LinkedHashMap<>();
 
-    NodeMessages(NodeMessageSigner signer, String node) {
+    NodeMessages(NodeMessageSigner signer, String node, Clock clock) {
         this.signer = signer;
         this.node = node;
+        this.clock = clock;
+    }
+
+    /** This node's time (epoch ms), which a message it sends carries and a message it receives is checked against. */
+    long now() {
+        return clock.millis();
     }
 
     String seal(Object message) throws JsonProcessingException {
@@ -133,15 +143,15 @@ final class NodeMessages {
                 && node.equals(reply.to()) && fresh(reply.ts()));
     }
 
-    private static boolean fresh(long ts) {
-        return Math.abs(System.currentTimeMillis() - ts) <= CLOCK_SKEW.toMillis();
+    private boolean fresh(long ts) {
+        return Math.abs(now() - ts) <= CLOCK_SKEW.toMillis();
     }
 
     /**
      * Remembers the ID for twice the skew: a message stamped up to the skew ahead of this clock is fresh that long.
      */
     private synchronized boolean firstSeen(UUID id) {
-        long now = System.currentTimeMillis();
+        long now = now();
         for (Iterator<Long> forgetAt = seen.values().iterator(); forgetAt.hasNext(); ) {
             if (forgetAt.next() > now && seen.size() < MAX_REMEMBERED) {
                 break;

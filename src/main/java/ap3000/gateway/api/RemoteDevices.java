@@ -1,5 +1,6 @@
 package ap3000.gateway.api;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -87,13 +88,13 @@ public class RemoteDevices extends ServiceSupport {
      * signature shows the request comes from a node of the cluster.
      */
     public RemoteDevices(CamelContext context, RedisConnection redis, DeviceOwnership ownership, Downlink downlink,
-                         Duration answerWithin, NodeMessageSigner signer, NodeRequestRefusals refusals) {
+                         Duration answerWithin, NodeMessageSigner signer, NodeRequestRefusals refusals, Clock clock) {
         this.context = context;
         this.redis = redis;
         this.ownership = ownership;
         this.downlink = downlink;
         this.answerWithin = answerWithin;
-        this.messages = new NodeMessages(signer, ownership.node());
+        this.messages = new NodeMessages(signer, ownership.node(), clock);
         this.refusals = refusals;
     }
 
@@ -134,7 +135,8 @@ public class RemoteDevices extends ServiceSupport {
                 headers.put(name, value.toString());
             }
         }
-        Request request = Request.of(ownership.node(), owner, operation, headers, exchange.getMessage().getBody());
+        Request request = Request.of(ownership.node(), owner, operation, headers, exchange.getMessage().getBody(),
+                messages.now());
         String signed = messages.seal(request);
         if (signed.length() > NodeMessages.MAX_LENGTH) {
             throw new ApiException(413, "request too large to forward to the node holding the device");
@@ -180,10 +182,11 @@ public class RemoteDevices extends ServiceSupport {
             }
             Object status = result.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE);
             reply = Reply.answering(request, status == null ? 200 : Integer.parseInt(status.toString()),
-                    result.getMessage().getBody());
+                    result.getMessage().getBody(), messages.now());
         } catch (Exception e) {
             LOG.error("Could not serve {} forwarded by node {}", request.op(), request.from(), e);
-            reply = Reply.answering(request, 500, ApiResponse.error(500, "internal error on node " + ownership.node()));
+            reply = Reply.answering(request, 500, ApiResponse.error(500, "internal error on node " + ownership.node()),
+                    messages.now());
         }
         try {
             // the answer goes to the channel of the node that signed the request, never to one the message names

@@ -103,7 +103,8 @@ public class JournalReader<T> {
     private AckCounts<T> counts;
     private boolean groupReady;
     private boolean ownPendingMayExist = true;
-    private long nextClaimAtMillis;
+    /** {@link System#nanoTime()}: elapsed time, unaffected by changes of the wall clock. */
+    private long nextClaimAtNanos = System.nanoTime();
 
     /**
      * @param mapper turns an entry's fields (type, id, device, us, event) into what the group works with
@@ -139,8 +140,8 @@ public class JournalReader<T> {
             }
             ownPendingMayExist = false;
         }
-        if (System.currentTimeMillis() >= nextClaimAtMillis) {
-            nextClaimAtMillis = System.currentTimeMillis() + claimIdle.toMillis();
+        if (System.nanoTime() - nextClaimAtNanos >= 0) {
+            nextClaimAtNanos = System.nanoTime() + claimIdle.toNanos();
             JournalBatch<T> claimed = claimStale();
             if (!claimed.isEmpty()) {
                 return claimed;
@@ -153,16 +154,16 @@ public class JournalReader<T> {
         }
         List<StreamEntryID> ids = new ArrayList<>();
         List<T> entries = new ArrayList<>();
-        long deadline = System.currentTimeMillis() + wait.toMillis();
+        long deadline = System.nanoTime() + wait.toNanos();
         while (ids.size() < batchSize) {
-            long remaining = deadline - System.currentTimeMillis();
+            long remaining = (deadline - System.nanoTime()) / 1_000_000;
             if (remaining <= 0) {
                 break;
             }
             JournalBatch<T> more = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, batchSize - ids.size(), remaining);
             if (!more.isEmpty() && ids.isEmpty()) {
                 // the interval counts from the oldest event of the batch
-                deadline = System.currentTimeMillis() + wait.toMillis();
+                deadline = System.nanoTime() + wait.toNanos();
             }
             ids.addAll(more.ids());
             entries.addAll(more.entries());

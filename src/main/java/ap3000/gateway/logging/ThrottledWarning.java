@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ThrottledWarning {
 
     private final long intervalMillis;
-    private final AtomicLong nextLineAt = new AtomicLong();
+    /** {@link System#nanoTime()}: elapsed time, unaffected by changes of the wall clock; the first line is due. */
+    private final AtomicLong nextLineAt = new AtomicLong(System.nanoTime());
     private final LongAdder leftOut = new LongAdder();
 
     public ThrottledWarning(long intervalMillis) {
@@ -24,9 +25,9 @@ public final class ThrottledWarning {
      * @return the suffix for the line ("" or " [12 more since the last line]"), or null when no line is due
      */
     public String due() {
-        long now = System.currentTimeMillis();
+        long now = System.nanoTime();
         long due = nextLineAt.get();
-        if (now >= due && nextLineAt.compareAndSet(due, now + intervalMillis)) {
+        if (now - due >= 0 && nextLineAt.compareAndSet(due, now + intervalMillis * 1_000_000)) {
             long more = leftOut.sumThenReset();
             return more > 0 ? " [" + more + " more since the last line]" : "";
         }

@@ -77,7 +77,7 @@ public class NotifyWiring {
         registry.bind("webhookDelivery", new WebhookDelivery(endpoints, outbox,
                 RetrySchedule.parse(retrySchedule, retryJitter), retryAfterMax, clock, metrics));
         metrics.watch(endpoints, workers, outbox);
-        registry.bind("webhookAttemptLog", new WebhookAttemptLog(redis, outbox, nodeId, metrics));
+        registry.bind("webhookAttemptLog", new WebhookAttemptLog(redis, outbox, nodeId, metrics, clock));
     }
 
     /**

@@ -1,5 +1,6 @@
 package ap3000.gateway.notify;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,12 +29,15 @@ public class WebhookAttemptLog {
     private final WebhookOutbox outbox;
     private final String node;
     private final WebhookMetrics metrics;
+    private final Clock clock;
 
-    public WebhookAttemptLog(RedisConnection redis, WebhookOutbox outbox, String node, WebhookMetrics metrics) {
+    public WebhookAttemptLog(RedisConnection redis, WebhookOutbox outbox, String node, WebhookMetrics metrics,
+                             Clock clock) {
         this.redis = redis;
         this.outbox = outbox;
         this.node = node;
         this.metrics = metrics;
+        this.clock = clock;
     }
 
     /**
@@ -55,7 +59,7 @@ public class WebhookAttemptLog {
         String eventId = exchange.getProperty(WebhookDelivery.EVENT_ID, String.class);
         Map<String, Object> attempt = new LinkedHashMap<>();
         attempt.put("endpoint", endpoint);
-        attempt.put("at", System.currentTimeMillis());
+        attempt.put("at", clock.millis());
         Integer status = failure == null
                 ? exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class) : null;
         attempt.put("status", status);

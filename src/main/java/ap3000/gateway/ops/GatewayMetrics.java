@@ -1,5 +1,6 @@
 package ap3000.gateway.ops;
 
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +34,7 @@ public class GatewayMetrics {
     private final EventJournal journal;
     private final Downlink downlink;
     private final ShardedJournalReader<AuditEntry> auditReader;
+    private final Clock clock;
     private final Set<Object> registered = new HashSet<>();
     /** -1 until sampled, or while Redis does not answer. */
     private final AtomicLong auditLagMillis = new AtomicLong(-1);
@@ -43,13 +45,14 @@ public class GatewayMetrics {
 
     public GatewayMetrics(MeterRegistry meters, DeviceRegistry devices, FrameCounts frames, ProtocolErrors errors,
                           ConnectionsPerAddress connectionLimit, EventJournal journal, Downlink downlink,
-                          ShardedJournalReader<AuditEntry> auditReader) {
+                          ShardedJournalReader<AuditEntry> auditReader, Clock clock) {
         this.meters = meters;
         this.devices = devices;
         this.frames = frames;
         this.journal = journal;
         this.downlink = downlink;
         this.auditReader = auditReader;
+        this.clock = clock;
 
         Gauge.builder("gateway.connections", devices, DeviceRegistry::connectionCount)
                 .description("open device TCP connections on this node").register(meters);
@@ -117,7 +120,7 @@ public class GatewayMetrics {
         lastAccepted = accepted;
         lastRefreshNanos = now;
         try {
-            auditLagMillis.set(auditReader.lagMillis(System.currentTimeMillis()));
+            auditLagMillis.set(auditReader.lagMillis(clock.millis()));
             auditPending.set(auditReader.backlog());
         } catch (RuntimeException e) {
             auditLagMillis.set(-1);

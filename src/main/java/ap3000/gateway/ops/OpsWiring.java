@@ -72,7 +72,7 @@ public class OpsWiring {
     public void wire(CamelContext context) throws Exception {
         Registry registry = context.getRegistry();
         GatewayMetrics metrics = new GatewayMetrics(meters, devices, frames, protocolErrors, connectionLimit, journal,
-                downlink, auditReader);
+                downlink, auditReader, clock);
         registry.bind("gatewayMetrics", metrics);
         // a rule whose threshold is set empty is off
         registry.bind("alerts", new Alerts(AlertRules.read(key -> context.getPropertiesComponent().resolveProperty(key)

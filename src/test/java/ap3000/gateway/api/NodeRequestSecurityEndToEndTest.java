@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -84,9 +85,9 @@ class NodeRequestSecurityEndToEndTest {
         int device = 0x04910002;
         try (DeviceSocket socket = DeviceSocket.online(serving.tcpPort(), device)) {
             double before = refused("bad_signature");
-            publishToServing(new NodeMessages(new NodeMessageSigner(OTHER_SECRET, ""), "node-t").seal(
-                    Request.of("node-t", "node-s", NodeOperation.DEVICE_REBOOT, Map.of(),
-                            Map.of("deviceId", DeviceIds.format(device)))));
+            publishToServing(new NodeMessages(new NodeMessageSigner(OTHER_SECRET, ""), "node-t", Clock.systemUTC())
+                    .seal(Request.of("node-t", "node-s", NodeOperation.DEVICE_REBOOT, Map.of(),
+                            Map.of("deviceId", DeviceIds.format(device)), System.currentTimeMillis())));
 
             await().atMost(Duration.ofSeconds(10)).until(() -> refused("bad_signature") == before + 1);
             assertNextCommandIsALocate(socket, device);
@@ -106,7 +107,7 @@ class NodeRequestSecurityEndToEndTest {
     void should_refuse_a_header_outside_the_allowed_ones_even_when_signed() throws Exception {
         double before = refused("header_not_allowed");
         publishToServing(signed(Request.of("node-t", "node-s", NodeOperation.DEVICE_STATUS,
-                Map.of("deviceId", "04910005", "CamelHttpUri", "/elsewhere"), null)));
+                Map.of("deviceId", "04910005", "CamelHttpUri", "/elsewhere"), null, System.currentTimeMillis())));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> refused("header_not_allowed") == before + 1);
     }
@@ -116,7 +117,7 @@ class NodeRequestSecurityEndToEndTest {
         int device = 0x04910003;
         try (DeviceSocket socket = DeviceSocket.online(serving.tcpPort(), device)) {
             String locate = signed(Request.of("node-t", "node-s", NodeOperation.DEVICE_LOCATE, Map.of(),
-                    Map.of("deviceId", DeviceIds.format(device), "locateTime", 5)));
+                    Map.of("deviceId", DeviceIds.format(device), "locateTime", 5), System.currentTimeMillis()));
             publishToServing(locate);
             DnyFrame first = socket.readFrame();
             assertThat(first.command()).isEqualTo(0x96);
@@ -162,7 +163,7 @@ class NodeRequestSecurityEndToEndTest {
 
     /** The test's own signer: the production message types and signer, under the serving node's secret. */
     private static String signed(Request request) throws Exception {
-        return new NodeMessages(new NodeMessageSigner(SECRET, ""), "node-t").seal(request);
+        return new NodeMessages(new NodeMessageSigner(SECRET, ""), "node-t", Clock.systemUTC()).seal(request);
     }
 
     /** A request as nodes sent them before they were signed: it named the endpoint to run. */

@@ -2,6 +2,7 @@ package ap3000.gateway.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ class NotificationsRouteTest extends RouteTestSupport {
     /** The real attempt log's begin and record; only its writing to Redis is replaced by a note. */
     public class AttemptLogStandIn extends WebhookAttemptLog {
         AttemptLogStandIn() {
-            super(null, null, "node-a", null);
+            super(null, null, "node-a", null, Clock.systemUTC());
         }
 
         @Override
