@@ -28,6 +28,7 @@ import ap3000.gateway.device.DeviceOwnership;
 import ap3000.gateway.device.DeviceSocket;
 import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.DeviceEvent;
+import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.notify.WebhookReceiver;
 import ap3000.gateway.protocol.DnyFrame;
@@ -180,6 +181,39 @@ class ClusterFailoverEndToEndTest {
         }
         assertThat(cluster.masterPortOf(stream, from)).isEqualTo(to);
         assertNothingAckedLost();
+    }
+
+    /**
+     * One journal writer, so that settlements of different shards share its pipelines: each is judged by the WAIT on
+     * its own shard's master, and the shard whose master lost its replica holds none of the others back.
+     */
+    @Test
+    void should_ack_the_other_shards_settlements_while_one_shards_master_has_no_replica() throws Exception {
+        cluster = RedisClusterSet.start(PASSWORD);
+        receiver = new WebhookReceiver();
+        Map<String, String> properties = node(NODE_A);
+        properties.put("gateway.events.writers", "1");
+        nodeA = RunningGateway.start(properties);
+        String unreplicated = SHARDS.stream(0);
+        cluster.killReplicaOf(cluster.masterPortOf(unreplicated, cluster.masterPorts()[0]));
+        startSettling();
+        int unackedDevice = deviceOf(unreplicated);
+
+        await().atMost(WAIT).until(() -> acks.size() >= 60);
+        stopSettling.set(true);
+        int retransmissions = 0;
+        for (String stream : SHARDS.streams()) {
+            if (!stream.equals(unreplicated)) {
+                retransmissions += settling.get(deviceOf(stream)).get(60, TimeUnit.SECONDS);
+            }
+        }
+        System.out.printf("One shard's master without replica: %d settlements of the other shards acked, %d of "
+                + "them sent again; %d batches refused for too few replicas%n", acks.size(), retransmissions,
+                nodeA.bean("eventJournal", EventJournal.class).unreplicatedCount());
+        assertThat(acks).noneMatch(ack -> ack.device() == unackedDevice);
+        assertThat(retransmissions).as("settlements of healthy shards sent again").isZero();
+        assertThat(nodeA.bean("eventJournal", EventJournal.class).unreplicatedCount())
+                .isPositive();
     }
 
     private void startCluster() throws Exception {
