@@ -114,8 +114,8 @@ class ClusterFailoverEndToEndTest {
         // reached the replica before the kill (its once-key makes that no new entry), the promoted master answering
         // the write and its WAIT (no replica yet: not acked). The other shards' masters have their replicas.
         await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> journal.unreplicatedCount() > refusedBeforeKill
-                        || newestEntryMillis(cluster.masterPortOf(killedStream, alive), killedStream) >= killedAtMillis);
+                .until(() -> journal.unreplicatedCount() > refusedBeforeKill || newestEntryMillis(
+                        cluster.masterPortOf(killedStream, alive), killedStream) >= killedAtMillis);
         long writingAfter = System.nanoTime() - killedAt;
         int promoted = cluster.masterPortOf(killedStream, alive);
         // the other shards, whose masters have their replicas, are acked again once the cluster is whole
