@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -227,7 +228,7 @@ public class EventJournal extends ServiceSupport {
         return dropped.sum();
     }
 
-    /** Writes of critical batches that too few replicas confirmed in time (their callers failed). */
+    /** Critical batches whose shard's replicas did not all confirm in time (their callers failed). */
     public long unreplicatedCount() {
         return unreplicated.sum();
     }
@@ -322,7 +323,7 @@ public class EventJournal extends ServiceSupport {
         try {
             drain();
             RedisConnection.ReplicaAcks acks = redis.replicaAcks();
-            List<Response<Long>> replicated = new ArrayList<>();
+            Map<String, Response<Long>> replicated = new TreeMap<>();
             try (AbstractPipeline pipeline = redis.pipelined()) {
                 for (Append append : group) {
                     if (append.onceArguments != null) {
@@ -341,16 +342,20 @@ public class EventJournal extends ServiceSupport {
                     group.stream().filter(append -> append.batch.critical()).flatMap(append -> append.batch.events()
                             .stream()).forEach(event -> streams.add(shards.streamOf(event.deviceId())));
                     for (String stream : streams) {
-                        replicated.add(pipeline.waitReplicas(stream, acks.replicas(), acks.timeout().toMillis()));
+                        replicated.put(stream, pipeline.waitReplicas(stream, acks.replicas(),
+                                acks.timeout().toMillis()));
                     }
                 }
                 RedisConnection.syncOrThrow(pipeline);
             }
-            long fewest = replicated.stream().mapToLong(Response::get).min().orElse(Long.MAX_VALUE);
-            JedisException unreplicated = fewest >= acks.replicas() ? null : notReplicated(fewest, acks);
             for (Append append : group) {
-                if (unreplicated != null && append.batch.critical()) {
-                    append.done.completeExceptionally(unreplicated);
+                // judged by the replicas of its own shards' masters: a shard whose master lost its replica must not
+                // keep the settlements of the other shards in the same group from being acked
+                long fewest = !append.batch.critical() ? Long.MAX_VALUE : append.batch.events().stream()
+                        .map(event -> replicated.get(shards.streamOf(event.deviceId()))).filter(Objects::nonNull)
+                        .mapToLong(Response::get).min().orElse(Long.MAX_VALUE);
+                if (fewest < acks.replicas()) {
+                    append.done.completeExceptionally(notReplicated(fewest, acks));
                 } else {
                     append.done.complete(count(append));
                 }

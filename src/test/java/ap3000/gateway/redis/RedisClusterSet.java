@@ -20,6 +20,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.params.MigrateParams;
 import redis.embedded.core.ExecutableProvider;
 
 /**
@@ -157,6 +158,69 @@ public final class RedisClusterSet implements AutoCloseable {
                 return master.info("replication").contains("connected_slaves:0");
             }
         });
+    }
+
+    /**
+     * SIGKILL to a master (no shutdown, no last write); returns once the process is gone. Its replica is promoted
+     * after {@code cluster-node-timeout} (2 s here) and an election.
+     */
+    public void killMaster(int masterPort) throws InterruptedException {
+        Process master = processes.get(masterPort);
+        master.destroyForcibly();
+        master.waitFor();
+    }
+
+    /**
+     * Starts a killed node again on its port, with its cluster configuration file: the other nodes tell it that its
+     * slots have a newer owner and it becomes that owner's replica (it comes back empty, as nothing is saved, and
+     * syncs). Only after the promotion: a master back before it would claim its slots again, empty. Returns once it
+     * replicates, in sync.
+     */
+    public void restartAsReplica(int port) throws Exception {
+        launch(port);
+        Awaitility.await().atMost(START_WAIT).ignoreExceptions().until(() -> {
+            try (Jedis node = node(port)) {
+                String replication = node.info("replication");
+                return replication.contains("role:slave") && replication.contains("master_link_status:up");
+            }
+        });
+    }
+
+    /** The master holding a slot, by its port, as the nodes see it now (CLUSTER NODES asked of one live node). */
+    public int masterPortOf(String key, int askPort) {
+        try (Jedis jedis = node(askPort)) {
+            String owner = slotOwners(jedis).get(jedis.clusterKeySlot(key));
+            return Integer.parseInt(owner.substring(owner.lastIndexOf(':') + 1));
+        }
+    }
+
+    /**
+     * Moves a key's slot from one master to another while clients use it, as {@code redis-cli --cluster reshard}
+     * does: IMPORTING on the target, MIGRATING on the source, MIGRATE of every key of the slot (with the nodes'
+     * password), then SETSLOT ... NODE on the target, the source and every other master.
+     */
+    public void migrateSlotOf(String key, int fromPort, int toPort) {
+        try (Jedis from = node(fromPort); Jedis to = node(toPort)) {
+            int slot = (int) from.clusterKeySlot(key);
+            String fromId = from.clusterMyId();
+            String toId = to.clusterMyId();
+            to.clusterSetSlotImporting(slot, fromId);
+            from.clusterSetSlotMigrating(slot, toId);
+            for (List<String> keys = from.clusterGetKeysInSlot(slot, 100); !keys.isEmpty();
+                 keys = from.clusterGetKeysInSlot(slot, 100)) {
+                from.migrate(HOST, toPort, 0, 5000, MigrateParams.migrateParams().auth(password),
+                        keys.toArray(new String[0]));
+            }
+            to.clusterSetSlotNode(slot, toId);
+            from.clusterSetSlotNode(slot, toId);
+            for (int port : masterPorts) {
+                if (port != fromPort && port != toPort && processes.get(port).isAlive()) {
+                    try (Jedis other = node(port)) {
+                        other.clusterSetSlotNode(slot, toId);
+                    }
+                }
+            }
+        }
     }
 
     /** Which master holds a key's slot now, as {@code host:port}. */
