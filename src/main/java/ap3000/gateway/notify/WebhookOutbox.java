@@ -93,6 +93,13 @@ public class WebhookOutbox {
             return 1
             """;
 
+    /** Every device of the ready set due after ARGV[1] is due at ARGV[2]; returns how many. */
+    private static final String DUE_NOW = """
+            local waiting = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+            for _, device in ipairs(waiting) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], device) end
+            return #waiting
+            """;
+
     /** A device whose queue is empty leaves the ready set; otherwise it is due again at ARGV[2]. */
     private static final String RELEASE = """
             if redis.call('ZCARD', KEYS[2]) == 0 then
@@ -186,6 +193,21 @@ public class WebhookOutbox {
     public void release(String endpoint, String device) {
         redis.client().eval(RELEASE, List.of(readyKey(endpoint, device), queueKey(endpoint, device)),
                 List.of(device, Long.toString(clock.millis())));
+    }
+
+    /**
+     * Devices waiting for a later retry round are due at once (the endpoint answers again, see
+     * {@link WebhookWorkers}): scores beyond now + the lease can only be retry waits, as a claim leases a device until
+     * now + the lease at most, so a device in delivery is never handed to a second worker. Returns how many.
+     */
+    public long retryWaitingNow(String endpoint) {
+        long now = clock.millis();
+        long moved = 0;
+        for (int shard = 0; shard < shards.count(); shard++) {
+            moved += (Long) redis.client().eval(DUE_NOW, List.of(readyKey(endpoint, shard)),
+                    List.of(Long.toString(now + leaseMillis), Long.toString(now)));
+        }
+        return moved;
     }
 
     /** The device's head waits until then, and everything queued behind it with it. */

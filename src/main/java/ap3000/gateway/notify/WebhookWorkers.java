@@ -53,6 +53,8 @@ public class WebhookWorkers extends ServiceSupport {
     private final List<Thread> threads = new ArrayList<>();
     /** Looked up once per endpoint: workers ask before every device. */
     private final Map<String, ResilienceProcessor> circuits = new ConcurrentHashMap<>();
+    /** The circuit state each endpoint's workers saw last: its closing again is noticed once. */
+    private final Map<String, String> circuitSeen = new ConcurrentHashMap<>();
 
     private ProducerTemplate template;
     private volatile boolean running;
@@ -190,9 +192,19 @@ public class WebhookWorkers extends ServiceSupport {
         }
     }
 
-    /** A disabled endpoint or an open circuit: no device is taken until that changes. */
+    /**
+     * A disabled endpoint or an open circuit: no device is taken until that changes. A circuit that closes again
+     * means the receiver answers again: the devices waiting for a later retry round (up to hours, by
+     * {@code notify.retry.schedule}) are due at once, so that a receiver back from an outage gets its backlog now.
+     */
     private boolean isHeld(String endpoint) {
-        return "OPEN".equals(circuitState(endpoint)) || outbox.isDisabled(endpoint);
+        String state = circuitState(endpoint);
+        String before = circuitSeen.put(endpoint, state);
+        if ("CLOSED".equals(state) && ("OPEN".equals(before) || "HALF_OPEN".equals(before))) {
+            LOG.info("Webhook endpoint '{}' answers again: {} devices waiting for a later retry are due now",
+                    endpoint, outbox.retryWaitingNow(endpoint));
+        }
+        return "OPEN".equals(state) || outbox.isDisabled(endpoint);
     }
 
     private void idle() throws InterruptedException {

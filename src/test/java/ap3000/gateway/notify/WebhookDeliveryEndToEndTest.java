@@ -26,6 +26,8 @@ import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.notify.WebhookReceiver.Answer;
 import ap3000.gateway.notify.WebhookReceiver.Request;
+import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.UnifiedJedis;
 import redis.embedded.RedisServer;
 
 /** Webhooks from device frames over TCP to a real HTTP receiver, through the real gateway. */
@@ -190,6 +192,28 @@ class WebhookDeliveryEndToEndTest {
         await().atMost(WAIT).until(() -> "CLOSED".equals(endpoint("sink").get("circuit")));
         assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters", KEY).data())
                 .containsEntry("total", 0);
+    }
+
+    @Test
+    void should_send_events_waiting_for_a_later_retry_round_as_soon_as_the_circuit_closes_again() throws Exception {
+        receiver = new WebhookReceiver();
+        receiver.answer(r -> Answer.status(503));
+        // the second retry round is an hour away: without the circuit's closing, the backlog would wait for it
+        gateway = start(Map.of("notify.circuit.minimum-calls", "4", "notify.circuit.window", "4",
+                "notify.circuit.open-seconds", "1", "notify.circuit.half-open-calls", "1",
+                "notify.retry.redeliveries", "0", "notify.retry.schedule", "100ms,1h,1h"));
+        for (int i = 0; i < 5; i++) {
+            online(0x04A22000 + i);
+        }
+        UnifiedJedis redis = gateway.bean("redis", RedisConnection.class).client();
+        await().atMost(WAIT).until(() -> redis.zcount("notify:{sink}:ready", System.currentTimeMillis() + 600_000,
+                Double.POSITIVE_INFINITY) == 5);
+
+        receiver.answer(r -> Answer.status(200));
+        // a new device's events are due now: they find the circuit half open, close it, and the rest follows
+        online(0x04A22005);
+        await().atMost(WAIT).until(() -> receiver.accepted().stream().map(Request::eventId).distinct().count() == 12);
+        assertThat(redis.zcard("notify:{sink}:ready")).isZero();
     }
 
     @Test
