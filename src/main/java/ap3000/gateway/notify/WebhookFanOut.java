@@ -2,8 +2,10 @@ package ap3000.gateway.notify;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -67,7 +69,7 @@ public class WebhookFanOut extends ServiceSupport {
     /** Per journal shard: its lease, whether this node holds it, and when another's was last looked at. */
     private final List<String> leaseKeys = new ArrayList<>();
     private final boolean[] leader;
-    private final long[] lookedAtMillis;
+    private final long[] lookedAtNanos;
     private final String node;
     private final long leaseMillis;
 
@@ -86,7 +88,9 @@ public class WebhookFanOut extends ServiceSupport {
             leaseKeys.add(prefix + "fan-out:lease" + (shards.count() == 1 ? "" : ":" + shard));
         }
         this.leader = new boolean[shards.count()];
-        this.lookedAtMillis = new long[shards.count()];
+        this.lookedAtNanos = new long[shards.count()];
+        // never looked at: each lease is due at the first call
+        Arrays.fill(lookedAtNanos, System.nanoTime() - TimeUnit.HOURS.toNanos(1));
         this.node = node;
         this.leaseMillis = lease.toMillis();
     }
@@ -97,12 +101,12 @@ public class WebhookFanOut extends ServiceSupport {
      * second: far within the lease, and a few round trips a second however many shards.
      */
     public JournalBatch<Entry> next() throws InterruptedException {
-        long now = System.currentTimeMillis();
+        long now = System.nanoTime();
         long pause = Math.min(1000, leaseMillis / 3);
         boolean any = false;
         for (int shard = 0; shard < leaseKeys.size(); shard++) {
-            if (now - lookedAtMillis[shard] >= pause) {
-                lookedAtMillis[shard] = now;
+            if (now - lookedAtNanos[shard] >= TimeUnit.MILLISECONDS.toNanos(pause)) {
+                lookedAtNanos[shard] = now;
                 lease(shard);
             }
             any |= leader[shard];
