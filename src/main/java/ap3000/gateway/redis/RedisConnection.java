@@ -181,10 +181,7 @@ public class RedisConnection extends ServiceSupport {
                     + "characters of the password) at index " + e.getIndex());
         }
         redactedUrl = redact(uri);
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) timeout.toMillis())
-                .socketTimeoutMillis((int) timeout.toMillis())
-                .ssl("rediss".equals(uri.getScheme()));
+        DefaultJedisClientConfig.Builder config = timeouts().ssl("rediss".equals(uri.getScheme()));
         if (uri.getUserInfo() != null) {
             String[] userInfo = uri.getUserInfo().split(":", 2);
             if (userInfo.length == 2) {
@@ -217,18 +214,9 @@ public class RedisConnection extends ServiceSupport {
      * master; a command in flight at the moment of the failover fails, the next one goes to the new master.
      */
     private void startSentinel() {
-        DefaultJedisClientConfig data = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) timeout.toMillis())
-                .socketTimeoutMillis((int) timeout.toMillis())
-                .ssl(sentinel.tls())
-                .user(sentinel.user())
-                .password(sentinel.password())
-                .build();
-        DefaultJedisClientConfig sentinels = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) timeout.toMillis())
-                .socketTimeoutMillis((int) timeout.toMillis())
-                .ssl(sentinel.tls())
-                .password(sentinel.sentinelPassword())
+        DefaultJedisClientConfig data = timeouts().ssl(sentinel.tls()).user(sentinel.user())
+                .password(sentinel.password()).build();
+        DefaultJedisClientConfig sentinels = timeouts().ssl(sentinel.tls()).password(sentinel.sentinelPassword())
                 .build();
         RedisSentinelClient sentineled = RedisSentinelClient.builder()
                 .masterName(sentinel.master())
@@ -252,13 +240,8 @@ public class RedisConnection extends ServiceSupport {
      * commands go to the master of their key's slot. Its pipeline groups commands per master, one connection each.
      */
     private void startCluster() {
-        DefaultJedisClientConfig data = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis((int) timeout.toMillis())
-                .socketTimeoutMillis((int) timeout.toMillis())
-                .ssl(cluster.tls())
-                .user(cluster.user())
-                .password(cluster.password())
-                .build();
+        DefaultJedisClientConfig data = timeouts().ssl(cluster.tls()).user(cluster.user())
+                .password(cluster.password()).build();
         // the slots are also read again periodically, not only on a redirection: a subscription learns so that the
         // master of its channel changed (a failover) even when no command of this node went there
         clusterNodes = new ClusterConnectionProvider(cluster.nodes(), data, pool(), CLUSTER_TOPOLOGY_REFRESH);
@@ -290,6 +273,12 @@ public class RedisConnection extends ServiceSupport {
         }
         masterWatch = executors.newSingleThreadScheduledExecutor(this, "ap3000-redis-master-watch");
         masterWatch.scheduleWithFixedDelay(this::endSubscriptionsToFormerMaster, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Connecting and every answer bounded by {@code gateway.redis.timeout}, whichever topology. */
+    private DefaultJedisClientConfig.Builder timeouts() {
+        return DefaultJedisClientConfig.builder().connectionTimeoutMillis((int) timeout.toMillis())
+                .socketTimeoutMillis((int) timeout.toMillis());
     }
 
     private GenericObjectPoolConfig<Connection> pool() {
