@@ -81,14 +81,16 @@ public class NotifyWiring {
     }
 
     /**
-     * Splits {@code gateway.shutdown-timeout} between the two stages of a stop, so that the whole stop fits in it:
-     * first the webhook workers finish the request in hand ({@code notify.stop-wait}, at most half the budget), then
-     * Camel's graceful shutdown of the routes gets the rest.
+     * Splits {@code gateway.shutdown-timeout} between the stages of a stop, so that the whole stop fits in it: first
+     * the webhook workers finish the request in hand ({@code notify.stop-wait}, at most a third of the budget), then
+     * Camel's graceful shutdown of the routes gets another third, and the last third is left for what stops after
+     * the routes (the journal and audit flushes, Redis) and the process's exit, which no timeout bounds.
      */
     private Duration workersStopWait(CamelContext context) {
-        Duration workers = stopWait.compareTo(shutdownTimeout.dividedBy(2)) > 0 ? shutdownTimeout.dividedBy(2) : stopWait;
+        Duration third = shutdownTimeout.dividedBy(3);
+        Duration workers = stopWait.compareTo(third) > 0 ? third : stopWait;
         context.getShutdownStrategy().setTimeUnit(TimeUnit.MILLISECONDS);
-        context.getShutdownStrategy().setTimeout(shutdownTimeout.minus(workers).toMillis());
+        context.getShutdownStrategy().setTimeout(third.toMillis());
         return workers;
     }
 }

@@ -58,7 +58,7 @@ class GracefulShutdownEndToEndTest {
                 "NOTIFY_ENDPOINTS_SINK_URL", receiver.url(),
                 "NOTIFY_ENDPOINTS_SINK_TIMEOUT", "60s");
         process = GatewayProcess.start(dataDir, tcpPort, environment);
-        await().atMost(Duration.ofSeconds(60)).until(() -> GatewayProcess.accepts(tcpPort));
+        await().atMost(GatewayProcess.START_WAIT).until(() -> GatewayProcess.accepts(tcpPort));
 
         int heartbeats = 100;
         long elapsedMillis;
@@ -80,7 +80,7 @@ class GracefulShutdownEndToEndTest {
         assertThat(process.exitValue()).isEqualTo(143);
         assertThat(elapsedMillis).as("stop took %d ms", elapsedMillis)
                 .isLessThan(SHUTDOWN_TIMEOUT_SECONDS * 1000L);
-        assertThat(Files.readString(dataDir.resolve("gateway.log"))).contains("(timeout:" + SHUTDOWN_TIMEOUT_SECONDS / 2);
+        assertThat(Files.readString(dataDir.resolve("gateway.log"))).contains("(timeout:" + SHUTDOWN_TIMEOUT_SECONDS / 3);
 
         receiver.answer(request -> WebhookReceiver.Answer.status(200));
         try (RunningGateway restarted = RunningGateway.start(Map.of("gateway.data-dir", dataDir.toString(),

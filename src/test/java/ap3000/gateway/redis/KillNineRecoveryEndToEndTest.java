@@ -35,7 +35,7 @@ class KillNineRecoveryEndToEndTest {
 
         Process first = GatewayProcess.start(dataDir, tcpPort, Map.of());
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> GatewayProcess.accepts(tcpPort));
+            await().atMost(GatewayProcess.START_WAIT).until(() -> GatewayProcess.accepts(tcpPort));
             try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
                 socket.send(TestFrames.iccid());
                 DnyFrame register = TestFrames.register(device, 1);
@@ -77,7 +77,7 @@ class KillNineRecoveryEndToEndTest {
         Process gateway = GatewayProcess.start(dataDir, tcpPort, Map.of());
         int heartbeats = 200;
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> GatewayProcess.accepts(tcpPort));
+            await().atMost(GatewayProcess.START_WAIT).until(() -> GatewayProcess.accepts(tcpPort));
             try (DeviceSocket socket = new DeviceSocket(tcpPort)) {
                 socket.send(TestFrames.register(device, 1));
                 socket.readFrame();
