@@ -480,8 +480,7 @@ public class AuditStore {
     private Scripts scripts() {
         Scripts loaded = scripts;
         if (loaded == null) {
-            UnifiedJedis client = redis.client();
-            loaded = new Scripts(client.scriptLoad(SESSION), client.scriptLoad(PORT));
+            loaded = new Scripts(redis.loadScript(SESSION), redis.loadScript(PORT));
             scripts = loaded;
         }
         return loaded;

@@ -401,7 +401,7 @@ public class HeartbeatSummaries extends ServiceSupport {
     private String mergeSha() {
         String sha = mergeSha;
         if (sha == null) {
-            sha = redis.client().scriptLoad(MERGE);
+            sha = redis.loadScript(MERGE);
             mergeSha = sha;
         }
         return sha;

@@ -30,6 +30,7 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisBroadcastException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -301,6 +302,29 @@ public class RedisConnection extends ServiceSupport {
         if (embedded != null) {
             embedded.stop();
             embedded = null;
+        }
+    }
+
+    /**
+     * Loads a Lua script and returns its SHA1 for EVALSHA. On a cluster Jedis sends SCRIPT LOAD to every node and fails
+     * the whole call when one is down (a master killed, not yet forgotten): the live nodes have the script then, and a
+     * node that lacks it answers NOSCRIPT, upon which the caller loads it again.
+     */
+    public String loadScript(String script) {
+        try {
+            return client.scriptLoad(script);
+        } catch (JedisBroadcastException e) {
+            LOG.debug("Script loaded on the reachable nodes only: {}", e.getMessage());
+            return sha1(script);
+        }
+    }
+
+    private static String sha1(String script) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-1", e);
         }
     }
 
