@@ -8,7 +8,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,10 +73,7 @@ class ClusterEndToEndTest {
     }
 
     private static Map<String, String> node(String id) {
-        Map<String, String> properties = new HashMap<>();
-        properties.put("gateway.redis.cluster.nodes", cluster.seedNodes());
-        properties.put("gateway.redis.password", PASSWORD);
-        properties.put("gateway.events.shards", Integer.toString(SHARDS.count()));
+        Map<String, String> properties = cluster.gatewayProperties(SHARDS.count());
         properties.put("gateway.node-id", id);
         properties.put("gateway.cluster.secret", CLUSTER_SECRET);
         properties.put("gateway.downlink.ack-timeout", "1s");

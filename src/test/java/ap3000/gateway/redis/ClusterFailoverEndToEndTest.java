@@ -3,7 +3,6 @@ package ap3000.gateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +31,7 @@ import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.notify.WebhookReceiver;
 import ap3000.gateway.protocol.DnyFrame;
+import ap3000.gateway.redis.SettlingDevice.Ack;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
@@ -230,10 +230,7 @@ class ClusterFailoverEndToEndTest {
     }
 
     private Map<String, String> node(String id) {
-        Map<String, String> properties = new HashMap<>();
-        properties.put("gateway.redis.cluster.nodes", cluster.seedNodes());
-        properties.put("gateway.redis.password", PASSWORD);
-        properties.put("gateway.events.shards", Integer.toString(SHARDS.count()));
+        Map<String, String> properties = cluster.gatewayProperties(SHARDS.count());
         properties.put("gateway.node-id", id);
         properties.put("gateway.cluster.secret", CLUSTER_SECRET);
         properties.put("gateway.redis.timeout", "1s");
@@ -273,7 +270,7 @@ class ClusterFailoverEndToEndTest {
         devices = Executors.newFixedThreadPool(SHARDS.count());
         for (String stream : SHARDS.streams()) {
             int device = deviceOf(stream);
-            settling.put(device, devices.submit(() -> settle(device)));
+            settling.put(device, devices.submit(() -> SettlingDevice.settle(nodeA.tcpPort(), device, "CF", stopSettling, acks)));
         }
     }
 
@@ -286,42 +283,6 @@ class ClusterFailoverEndToEndTest {
         return retransmissions;
     }
 
-    /**
-     * A device settling one order after another, as a pile would: each settlement is sent until the gateway acks it,
-     * then the next. A time request after each settlement marks the end of the gateway's answers to it.
-     *
-     * @return how many times a settlement was sent again
-     */
-    private int settle(int device) throws IOException {
-        int retransmissions = 0;
-        int message = 1;
-        try (DeviceSocket socket = DeviceSocket.online(nodeA.tcpPort(), device)) {
-            for (int n = 1; !stopSettling.get(); n++) {
-                String order = String.format("CF%08X%06d", device, n);
-                DnyFrame settlement = TestFrames.settlement(device, message++, 1, order, 600, 20, 900, 1);
-                for (boolean first = true; ; first = false) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new IOException("device " + device + " stopped before order " + order + " was acked");
-                    }
-                    if (!first) {
-                        retransmissions++;
-                    }
-                    socket.send(settlement);
-                    socket.send(TestFrames.timeRequest(device, message++));
-                    boolean acked = false;
-                    DnyFrame reply;
-                    while ((reply = socket.readFrame()).command() != 0x22) {
-                        acked |= reply.command() == 0x03;
-                    }
-                    if (acked) {
-                        acks.add(new Ack(device, order, System.nanoTime()));
-                        break;
-                    }
-                }
-            }
-        }
-        return retransmissions;
-    }
 
     /** Node A's API starts charging on a device held by node B: forwarded over pub/sub, answered the same way. */
     private void assertRemoteStartAnswers() throws Exception {
@@ -399,6 +360,4 @@ class ClusterFailoverEndToEndTest {
         return String.valueOf(event.data().get("order_id"));
     }
 
-    private record Ack(int device, String order, long atNanos) {
-    }
 }

@@ -135,6 +135,12 @@ public final class RedisClusterSet implements AutoCloseable {
         }
     }
 
+    /** A gateway's settings for this cluster: its seed nodes and password, the journal in this many shards. */
+    public Map<String, String> gatewayProperties(int shards) {
+        return new java.util.HashMap<>(Map.of("gateway.redis.cluster.nodes", seedNodes(), "gateway.redis.password",
+                password, "gateway.events.shards", Integer.toString(shards)));
+    }
+
     /** For {@code gateway.redis.cluster.nodes}: one master is enough for the client to learn the rest. */
     public String seedNodes() {
         return HOST + ":" + masterPorts[0] + "," + HOST + ":" + masterPorts[1];

@@ -3,7 +3,6 @@ package ap3000.gateway.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,12 +23,10 @@ import org.junit.jupiter.api.Test;
 import ap3000.gateway.Http;
 import ap3000.gateway.RunningGateway;
 import ap3000.gateway.audit.AuditStore;
-import ap3000.gateway.device.DeviceSocket;
-import ap3000.gateway.device.TestFrames;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJournal;
 import ap3000.gateway.notify.WebhookReceiver;
-import ap3000.gateway.protocol.DnyFrame;
+import ap3000.gateway.redis.SettlingDevice.Ack;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamEntry;
@@ -103,7 +100,7 @@ class SentinelFailoverEndToEndTest {
         List<Future<Integer>> settling = new ArrayList<>();
         for (int i = 0; i < DEVICES; i++) {
             int device = 0x04500001 + i;
-            settling.add(devices.submit(() -> settle(device, acks)));
+            settling.add(devices.submit(() -> SettlingDevice.settle(gateway.tcpPort(), device, "HA", stopSettling, acks)));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> acks.size() >= 20);
 
@@ -181,42 +178,6 @@ class SentinelFailoverEndToEndTest {
                 "\"master\":\"127.0.0.1:" + redis.replicaPort() + "\"").doesNotContain(PASSWORD, SENTINEL_PASSWORD);
     }
 
-    /**
-     * A device settling one order after another, as a pile would: each settlement is sent until the gateway acks it,
-     * then the next. A time request after each settlement marks the end of the gateway's answers to it.
-     *
-     * @return how many times a settlement was sent again
-     */
-    private int settle(int device, ConcurrentLinkedQueue<Ack> acks) throws IOException {
-        int retransmissions = 0;
-        int message = 1;
-        try (DeviceSocket socket = DeviceSocket.online(gateway.tcpPort(), device)) {
-            for (int n = 1; !stopSettling.get(); n++) {
-                String order = String.format("HA%08X%06d", device, n);
-                DnyFrame settlement = TestFrames.settlement(device, message++, 1, order, 600, 20, 900, 1);
-                for (boolean first = true; ; first = false) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        throw new IOException("device " + device + " stopped before order " + order + " was acked");
-                    }
-                    if (!first) {
-                        retransmissions++;
-                    }
-                    socket.send(settlement);
-                    socket.send(TestFrames.timeRequest(device, message++));
-                    boolean acked = false;
-                    DnyFrame reply;
-                    while ((reply = socket.readFrame()).command() != 0x22) {
-                        acked |= reply.command() == 0x03;
-                    }
-                    if (acked) {
-                        acks.add(new Ack(order, System.nanoTime()));
-                        break;
-                    }
-                }
-            }
-        }
-        return retransmissions;
-    }
 
     private long newestEntryMillis(int port) {
         try (Jedis jedis = redis.dataNode(port)) {
@@ -254,6 +215,4 @@ class SentinelFailoverEndToEndTest {
         return String.valueOf(event.data().get("order_id"));
     }
 
-    private record Ack(String order, long atNanos) {
-    }
 }
