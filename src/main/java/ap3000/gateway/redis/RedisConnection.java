@@ -5,7 +5,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,12 +28,13 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.exceptions.JedisBroadcastException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
@@ -46,7 +49,8 @@ public class RedisConnection extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(RedisConnection.class);
     /** How often the slots of a cluster are read again; a failover there takes longer (cluster-node-timeout). */
     private static final Duration CLUSTER_TOPOLOGY_REFRESH = Duration.ofSeconds(2);
-    private static final CommandObjects PUBLISH = new CommandObjects();
+    /** Commands sent on a connection of one cluster node (publish, script load). */
+    private static final CommandObjects COMMANDS = new CommandObjects();
 
     private final String configuredUrl;
     private final Path dataDir;
@@ -306,17 +310,33 @@ public class RedisConnection extends ServiceSupport {
     }
 
     /**
-     * Loads a Lua script and returns its SHA1 for EVALSHA. On a cluster Jedis sends SCRIPT LOAD to every node and fails
-     * the whole call when one is down (a master killed, not yet forgotten): the live nodes have the script then, and a
-     * node that lacks it answers NOSCRIPT, upon which the caller loads it again.
+     * Loads a Lua script and returns its SHA1 for EVALSHA. A replica promoted in a failover, or a restarted server,
+     * may lack a script: it answers NOSCRIPT, and the caller loads the script again. On a cluster
+     * the script goes to the master of every slot as the slot map has it now. Jedis's own SCRIPT LOAD broadcast goes to
+     * the masters it found when it first read the cluster (Jedis 7.2 does not update that list when it re-reads the
+     * slots): after a failover it leaves out the promoted replica, whose every EVALSHA then answers NOSCRIPT (the audit
+     * dead-lettered its batches so), and it fails as a whole on the dead master. A master that cannot be reached is
+     * skipped: its slots answer nothing until it is replaced, and its replacement gets the script at the next NOSCRIPT.
      */
     public String loadScript(String script) {
-        try {
+        if (clusterNodes == null) {
             return client.scriptLoad(script);
-        } catch (JedisBroadcastException e) {
-            LOG.debug("Script loaded on the reachable nodes only: {}", e.getMessage());
-            return sha1(script);
         }
+        Map<HostAndPort, Integer> masters = new LinkedHashMap<>();
+        for (int slot = 0; slot < Protocol.CLUSTER_HASHSLOTS; slot++) {
+            HostAndPort master = clusterNodes.getNode(slot);
+            if (master != null) {
+                masters.putIfAbsent(master, slot);
+            }
+        }
+        for (Map.Entry<HostAndPort, Integer> master : masters.entrySet()) {
+            try (Connection connection = clusterNodes.getConnectionFromSlot(master.getValue())) {
+                connection.executeCommand(COMMANDS.scriptLoad(script));
+            } catch (JedisException e) {
+                LOG.debug("Script not loaded on {}: {}", master.getKey(), e.getMessage());
+            }
+        }
+        return sha1(script);
     }
 
     private static String sha1(String script) {
@@ -372,7 +392,7 @@ public class RedisConnection extends ServiceSupport {
             return client.publish(channel, message);
         }
         try (Connection connection = clusterNodes.getConnectionFromSlot(JedisClusterCRC16.getSlot(channel))) {
-            return connection.executeCommand(PUBLISH.publish(channel, message));
+            return connection.executeCommand(COMMANDS.publish(channel, message));
         }
     }
 
