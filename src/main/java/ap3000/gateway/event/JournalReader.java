@@ -15,6 +15,7 @@ import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -282,7 +283,10 @@ public class JournalReader<T> {
         List<Map.Entry<String, List<StreamEntry>>> reply;
         try {
             reply = redis.client().xreadGroup(group, consumer, params, Map.of(stream, from));
-        } catch (JedisDataException e) {
+        } catch (JedisException e) {
+            // a read Redis served but whose reply was lost (a connection cut, a master killed) made its entries this
+            // consumer's pending ones: they are read from there next, not left until another consumer claims them
+            ownPendingMayExist = true;
             if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                 // a master promoted before the group reached it, or a Redis restarted empty: create it again
                 groupReady = false;

@@ -51,6 +51,8 @@ public class NotifyWiring {
     Duration fanOutFlushInterval;
     @PropertyInject("notify.retry.schedule")
     String retrySchedule;
+    @PropertyInject("notify.retry.delay-ms")
+    long retryDelayMillis;
     @PropertyInject("notify.retry.jitter")
     double retryJitter;
     @PropertyInject("notify.retry-after-max")
@@ -66,7 +68,7 @@ public class NotifyWiring {
         WebhookMetrics metrics = new WebhookMetrics(meters);
         registry.bind("webhookMetrics", metrics);
         WebhookWorkers workers = new WebhookWorkers(context, endpoints, outbox, workersPerEndpoint, pollInterval,
-                workersStopWait(context));
+                Duration.ofMillis(retryDelayMillis), workersStopWait(context));
         context.addService(workers, true, true);
         registry.bind("webhookWorkers", workers);
         WebhookFanOut fanOut = new WebhookFanOut(redis, shards, prefix, nodeId, fanOutBatchSize, fanOutFlushInterval,

@@ -215,6 +215,11 @@ public class WebhookOutbox {
         redis.client().zadd(readyKey(endpoint, device), dueMillis, device);
     }
 
+    /** {@link #retryAt} that long from now. */
+    public void retryIn(String endpoint, String device, Duration wait) {
+        retryAt(endpoint, device, clock.millis() + wait.toMillis());
+    }
+
     /**
      * Takes the device's head out of its queue (delivered, or dead-lettered) and returns the device's next event in
      * the same round trip; empty when the queue is now empty, and then the device has left the ready set.

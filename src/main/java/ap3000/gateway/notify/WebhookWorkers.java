@@ -48,6 +48,7 @@ public class WebhookWorkers extends ServiceSupport {
     private final WebhookOutbox outbox;
     private final int threadsPerEndpoint;
     private final Duration pollInterval;
+    private final Duration redisRetryDelay;
     private final Duration stopWait;
     private final Object wakeUp = new Object();
     private final List<Thread> threads = new ArrayList<>();
@@ -60,12 +61,14 @@ public class WebhookWorkers extends ServiceSupport {
     private volatile boolean running;
 
     public WebhookWorkers(CamelContext context, WebhookEndpoints endpoints, WebhookOutbox outbox,
-                          int threadsPerEndpoint, Duration pollInterval, Duration stopWait) {
+                          int threadsPerEndpoint, Duration pollInterval, Duration redisRetryDelay,
+                          Duration stopWait) {
         this.context = context;
         this.endpoints = endpoints;
         this.outbox = outbox;
         this.threadsPerEndpoint = threadsPerEndpoint;
         this.pollInterval = pollInterval;
+        this.redisRetryDelay = redisRetryDelay;
         this.stopWait = stopWait;
         // the workers stop first, while the delivery routes still run, so that the event in hand is finished
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
@@ -199,11 +202,13 @@ public class WebhookWorkers extends ServiceSupport {
      */
     private boolean isHeld(String endpoint) {
         String state = circuitState(endpoint);
-        String before = circuitSeen.put(endpoint, state);
+        String before = circuitSeen.get(endpoint);
         if ("CLOSED".equals(state) && ("OPEN".equals(before) || "HALF_OPEN".equals(before))) {
             LOG.info("Webhook endpoint '{}' answers again: {} devices waiting for a later retry are due now",
                     endpoint, outbox.retryWaitingNow(endpoint));
         }
+        // remembered only now: if Redis failed above, the closing is noticed again at the next look
+        circuitSeen.put(endpoint, state);
         return "OPEN".equals(state) || outbox.isDisabled(endpoint);
     }
 
@@ -227,14 +232,13 @@ public class WebhookWorkers extends ServiceSupport {
             template.send("direct:webhook-deliver", exchange);
             Outcome outcome = exchange.getProperty(WebhookDelivery.OUTCOME, Outcome.class);
             if (outcome == null) {
-                // the route could not even record a result (Redis down): the event stays queued, the lease
-                // runs out and the device is taken again
+                // the route could not record a result: Redis failed after the request (its quick retries too), or
+                // while a retry was being scheduled. That is not the receiver's failure and spends none of its retry
+                // rounds: the device is due again after the quick-retry delay (its event sent again, same event_id),
+                // or, with Redis still failing, when its lease runs out; stopping, at once for the next node or start
                 LOG.warn("Webhook delivery to '{}' for device {} ended without a result: {}", endpoint, device,
                         exchange.getException() == null ? "stopped" : exchange.getException().toString());
-                if (!running) {
-                    // stopping: the device's turn is free again at once for the next node or the next start
-                    outbox.release(endpoint, device);
-                }
+                outbox.retryIn(endpoint, device, running ? redisRetryDelay : Duration.ZERO);
                 return;
             }
             WebhookOutbox.Queued next = exchange.getProperty(WebhookDelivery.NEXT, WebhookOutbox.Queued.class);

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +28,7 @@ import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.notify.WebhookReceiver.Answer;
 import ap3000.gateway.notify.WebhookReceiver.Request;
 import ap3000.gateway.redis.RedisConnection;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
 import redis.embedded.RedisServer;
 
@@ -352,6 +354,55 @@ class WebhookDeliveryEndToEndTest {
         long slowDone = receiver.accepted().stream().filter(r -> "04A23001".equals(r.json().get("device_id")))
                 .mapToLong(Request::receivedAtMillis).max().orElseThrow();
         assertThat(fastDone).isLessThan(slowDone);
+    }
+
+    /**
+     * Redis fails right after the receiver answered 200: it refuses the outbox's scripts (ACL), as a Redis failing
+     * over or out of memory refuses writes. That is not the receiver's failure: no retry round is spent (the first
+     * one is an hour away here), the device is due again after the quick-retry delay, and once Redis runs scripts
+     * again the event is sent again, with the same event_id, and leaves the outbox.
+     */
+    @Test
+    void should_spend_no_retry_round_when_redis_fails_after_the_receiver_answered() throws Exception {
+        // an external server: the embedded one disables ACL
+        int redisPort = RunningGateway.freePort();
+        RedisServer server = ExternalRedis.start(redisPort, Files.createTempDirectory("webhook-redis"));
+        try (UnifiedJedis redis = new UnifiedJedis("redis://127.0.0.1:" + redisPort)) {
+            receiver = new WebhookReceiver();
+            gateway = start(Map.of("gateway.redis.url", "redis://127.0.0.1:" + redisPort,
+                    "notify.endpoints.sink.event-types", "device_online", "notify.retry.schedule", "1h"));
+            AtomicBoolean refusing = new AtomicBoolean();
+            receiver.answer(request -> {
+                if (refusing.compareAndSet(false, true)) {
+                    redis.sendCommand(Protocol.Command.ACL, "SETUSER", "default", "-eval", "-evalsha");
+                }
+                return Answer.status(200);
+            });
+            String device = "04A2000B";
+            online(0x04A2000B);
+            await().atMost(WAIT).until(() -> receiver.accepted().size() == 1);
+
+            // the worker gave up on the device for now: due again within the quick-retry delay, not in an hour (a
+            // retry round) nor when its 10 s lease ends
+            await().atMost(WAIT).until(() -> {
+                Double due = redis.zscore("notify:{sink}:ready", device);
+                return due != null && due < System.currentTimeMillis() + 5_000;
+            });
+            assertThat(redis.hget("notify:{sink}:tries", receiver.accepted().get(0).eventId())).isNull();
+
+            redis.sendCommand(Protocol.Command.ACL, "SETUSER", "default", "+eval", "+evalsha");
+            await().atMost(WAIT).until(() -> !redis.exists("notify:{sink}:queue:" + device));
+            assertThat(receiver.accepted()).extracting(Request::eventId)
+                    .containsOnly(receiver.accepted().get(0).eventId()).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(Http.get(gateway.httpPort(), "/api/v1/notifications/dead-letters", KEY).data())
+                    .containsEntry("total", 0);
+        } finally {
+            if (gateway != null) {
+                gateway.close();
+                gateway = null;
+            }
+            server.stop();
+        }
     }
 
     @Test
