@@ -458,6 +458,9 @@ class WebhookDeliveryEndToEndTest {
             int id = 0x04A2000A;
             DeviceSocket device = online(id);
             await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);
+            // and recorded as delivered: Redis stopped between the answer and that record would send one again
+            WebhookOutbox outbox = gateway.bean("webhookOutbox", WebhookOutbox.class);
+            await().atMost(WAIT).until(() -> outbox.depth("sink").get("events") == 0);
 
             redis.stop();
             device.send(TestFrames.heartbeat(id, 2, 0, 1));

@@ -1,6 +1,7 @@
 package ap3000.gateway.redis;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -34,7 +35,7 @@ final class SettlingDevice {
         try (DeviceSocket socket = DeviceSocket.online(tcpPort, device)) {
             for (int n = 1; !stop.get(); n++) {
                 String order = String.format("%s%08X%06d", prefix, device, n);
-                DnyFrame settlement = TestFrames.settlement(device, message++, 1, order, 600, 20, 900, 1);
+                DnyFrame settlement = TestFrames.settlement(device, message++ & 0xFFFF, 1, order, 600, 20, 900, 1);
                 for (boolean first = true; ; first = false) {
                     if (Thread.currentThread().isInterrupted()) {
                         throw new IOException("device " + device + " stopped before order " + order + " was acked");
@@ -43,11 +44,19 @@ final class SettlingDevice {
                         retransmissions++;
                     }
                     socket.send(settlement);
-                    socket.send(TestFrames.timeRequest(device, message++));
+                    DnyFrame time = TestFrames.timeRequest(device, message++ & 0xFFFF);
+                    socket.send(time);
                     boolean acked = false;
-                    DnyFrame reply;
-                    while ((reply = socket.readFrame()).command() != 0x22) {
-                        acked |= reply.command() == 0x03;
+                    try {
+                        // this attempt's answers end with its time request's; an ack is the settlement's by its
+                        // message ID (a late one of an earlier attempt counts, it acks the same settlement)
+                        DnyFrame reply;
+                        while ((reply = socket.readFrame()).command() != 0x22 || reply.messageId() != time.messageId()) {
+                            acked |= reply.command() == 0x03 && reply.messageId() == settlement.messageId();
+                        }
+                    } catch (SocketTimeoutException unanswered) {
+                        // nothing for the socket's timeout (a Redis outage can hold a connection's frames that
+                        // long on a busy host): sent again, as a pile does
                     }
                     if (acked) {
                         acks.add(new Ack(device, order, System.nanoTime()));
