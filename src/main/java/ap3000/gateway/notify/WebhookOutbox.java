@@ -100,6 +100,19 @@ public class WebhookOutbox {
             return #waiting
             """;
 
+    /**
+     * The device is due at ARGV[3] if its time is still the lease ARGV[2] a worker got with it: a lease that ran out
+     * and was taken by another worker, or a device that left the ready set and came back, is not this worker's.
+     */
+    private static final String RETRY_IF_LEASED = """
+            local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+            if at and tonumber(at) == tonumber(ARGV[2]) then
+              redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+              return 1
+            end
+            return 0
+            """;
+
     /** A device whose queue is empty leaves the ready set; otherwise it is due again at ARGV[2]. */
     private static final String RELEASE = """
             if redis.call('ZCARD', KEYS[2]) == 0 then
@@ -115,8 +128,12 @@ public class WebhookOutbox {
 
     private static final long DISABLED_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** A leased device and its oldest queued event; no event when its queue turned out empty. */
-    public record Claimed(String device, Optional<Queued> head) {
+    /**
+     * A leased device and its oldest queued event; no event when its queue turned out empty.
+     *
+     * @param leasedUntil the device's time in the ready set while the lease holds (epoch milliseconds)
+     */
+    public record Claimed(String device, Optional<Queued> head, long leasedUntil) {
     }
 
     /** One queued payload and its score (when it happened, in microseconds). */
@@ -180,13 +197,14 @@ public class WebhookOutbox {
 
     private Optional<Claimed> claim(String endpoint, int shard) {
         long now = clock.millis();
+        long leasedUntil = now + leaseMillis;
         Object reply = redis.client().eval(CLAIM, List.of(readyKey(endpoint, shard)),
-                List.of(Long.toString(now), Long.toString(now + leaseMillis), queuePrefix(endpoint, shard)));
+                List.of(Long.toString(now), Long.toString(leasedUntil), queuePrefix(endpoint, shard)));
         if (reply == null) {
             return Optional.empty();
         }
         List<?> fields = (List<?>) reply;
-        return Optional.of(new Claimed((String) fields.get(0), queued(fields, 1)));
+        return Optional.of(new Claimed((String) fields.get(0), queued(fields, 1), leasedUntil));
     }
 
     /** The worker is done with the device for now: due again at once if more is queued. */
@@ -215,9 +233,14 @@ public class WebhookOutbox {
         redis.client().zadd(readyKey(endpoint, device), dueMillis, device);
     }
 
-    /** {@link #retryAt} that long from now. */
-    public void retryIn(String endpoint, String device, Duration wait) {
-        retryAt(endpoint, device, clock.millis() + wait.toMillis());
+    /**
+     * The device is due again that long from now, if the worker's lease on it ({@link Claimed#leasedUntil}) still
+     * holds; otherwise the device's time is left as it is (a retry round the route scheduled, another worker's lease,
+     * or no place in the ready set when its queue emptied).
+     */
+    public void retryIn(String endpoint, String device, long leasedUntil, Duration wait) {
+        redis.client().eval(RETRY_IF_LEASED, List.of(readyKey(endpoint, device)),
+                List.of(device, Long.toString(leasedUntil), Long.toString(clock.millis() + wait.toMillis())));
     }
 
     /**

@@ -175,7 +175,7 @@ public class WebhookWorkers extends ServiceSupport {
                 if (claimed.isEmpty()) {
                     idle();
                 } else if (claimed.get().head().isPresent()) {
-                    deliver(endpoint, claimed.get().device(), claimed.get().head().get());
+                    deliver(endpoint, claimed.get(), claimed.get().head().get());
                 }
             } catch (InterruptedException e) {
                 return;
@@ -202,13 +202,18 @@ public class WebhookWorkers extends ServiceSupport {
      */
     private boolean isHeld(String endpoint) {
         String state = circuitState(endpoint);
-        String before = circuitSeen.get(endpoint);
+        // one worker of the endpoint sees the change (an atomic swap), and forgets it again if Redis failed, so that
+        // the closing is noticed again at the next look
+        String before = circuitSeen.put(endpoint, state);
         if ("CLOSED".equals(state) && ("OPEN".equals(before) || "HALF_OPEN".equals(before))) {
-            LOG.info("Webhook endpoint '{}' answers again: {} devices waiting for a later retry are due now",
-                    endpoint, outbox.retryWaitingNow(endpoint));
+            try {
+                LOG.info("Webhook endpoint '{}' answers again: {} devices waiting for a later retry are due now",
+                        endpoint, outbox.retryWaitingNow(endpoint));
+            } catch (RuntimeException e) {
+                circuitSeen.replace(endpoint, state, before);
+                throw e;
+            }
         }
-        // remembered only now: if Redis failed above, the closing is noticed again at the next look
-        circuitSeen.put(endpoint, state);
         return "OPEN".equals(state) || outbox.isDisabled(endpoint);
     }
 
@@ -221,7 +226,9 @@ public class WebhookWorkers extends ServiceSupport {
     }
 
     /** Delivers the device's events oldest first, for one turn; the route's outcome says whether to go on. */
-    private void deliver(String endpoint, String device, WebhookOutbox.Queued head) throws InterruptedException {
+    private void deliver(String endpoint, WebhookOutbox.Claimed claimed, WebhookOutbox.Queued head)
+            throws InterruptedException {
+        String device = claimed.device();
         WebhookOutbox.Queued current = head;
         for (int sent = 0; sent < EVENTS_PER_TURN; sent++) {
             if (!running) {
@@ -235,10 +242,12 @@ public class WebhookWorkers extends ServiceSupport {
                 // the route could not record a result: Redis failed after the request (its quick retries too), or
                 // while a retry was being scheduled. That is not the receiver's failure and spends none of its retry
                 // rounds: the device is due again after the quick-retry delay (its event sent again, same event_id),
-                // or, with Redis still failing, when its lease runs out; stopping, at once for the next node or start
+                // or, with Redis still failing, when its lease runs out; stopping, at once for the next node or start.
+                // Only while this worker's lease holds: a write that reached Redis before its reply was lost may
+                // have emptied the queue, and the device, queued again since, may be another worker's now
                 LOG.warn("Webhook delivery to '{}' for device {} ended without a result: {}", endpoint, device,
                         exchange.getException() == null ? "stopped" : exchange.getException().toString());
-                outbox.retryIn(endpoint, device, running ? redisRetryDelay : Duration.ZERO);
+                outbox.retryIn(endpoint, device, claimed.leasedUntil(), running ? redisRetryDelay : Duration.ZERO);
                 return;
             }
             WebhookOutbox.Queued next = exchange.getProperty(WebhookDelivery.NEXT, WebhookOutbox.Queued.class);
