@@ -2,7 +2,6 @@ package ap3000.gateway.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,12 +17,10 @@ import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-import ap3000.gateway.ExternalRedis;
-import ap3000.gateway.RunningGateway;
+import ap3000.gateway.RedisUnderTest;
 import ap3000.gateway.event.DeviceEvent;
 import ap3000.gateway.event.EventJson;
 import ap3000.gateway.redis.RedisConnection;
-import redis.embedded.RedisServer;
 
 /**
  * Several audit readers apply one device's events in parallel, in no particular order: a session record against a
@@ -38,24 +35,21 @@ class AuditSessionOrderTest {
     /** Microsecond of the session's first event. */
     private static final long T0 = 1_764_680_000_000_000L;
 
-    private RedisServer redis;
+    private RedisUnderTest redis;
     private RedisConnection connection;
     private AuditStore store;
 
     @BeforeEach
     void start() throws Exception {
-        int port = RunningGateway.freePort();
-        redis = ExternalRedis.start(port, Files.createTempDirectory("audit-order-redis"));
-        connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
-        connection.start();
+        redis = RedisUnderTest.start();
+        connection = redis.connection();
         store = new AuditStore(connection, "audit:", Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(30),
                 Clock.systemUTC(), new SimpleMeterRegistry());
     }
 
     @AfterEach
     void stop() throws Exception {
-        connection.stop();
-        redis.stop();
+        redis.close();
     }
 
     /** charging_start, three samples, charging_end and settlement of one 0x03 frame. */

@@ -3,7 +3,6 @@ package ap3000.gateway.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
@@ -12,11 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import ap3000.gateway.ExternalRedis;
-import ap3000.gateway.RunningGateway;
+import ap3000.gateway.RedisUnderTest;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.StreamEntryID;
-import redis.embedded.RedisServer;
 
 /**
  * The journal reader against a real Redis. Counting on acknowledgement: every entry counts once, whether its batch is
@@ -29,21 +26,18 @@ class JournalReaderTest {
     private static final String STREAM = "test:{events}";
     private static final String COUNTS = "test:counts";
 
-    private RedisServer redis;
+    private RedisUnderTest redis;
     private RedisConnection connection;
 
     @BeforeEach
     void start() throws Exception {
-        int port = RunningGateway.freePort();
-        redis = ExternalRedis.start(port, Files.createTempDirectory("journal-reader-redis"));
-        connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
-        connection.start();
+        redis = RedisUnderTest.start();
+        connection = redis.connection();
     }
 
     @AfterEach
     void stop() throws Exception {
-        connection.stop();
-        redis.stop();
+        redis.close();
     }
 
     @Test

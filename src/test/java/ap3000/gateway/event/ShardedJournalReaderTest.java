@@ -2,7 +2,6 @@ package ap3000.gateway.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +12,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import ap3000.gateway.ExternalRedis;
-import ap3000.gateway.RunningGateway;
+import ap3000.gateway.RedisUnderTest;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.StreamEntryID;
-import redis.embedded.RedisServer;
 
 /**
  * One consumer group over three journal shards against a real Redis: every shard is read and acknowledged where it
@@ -27,21 +24,18 @@ import redis.embedded.RedisServer;
 class ShardedJournalReaderTest {
 
     private final JournalShards shards = new JournalShards("test:{events}", 3);
-    private RedisServer redis;
+    private RedisUnderTest redis;
     private RedisConnection connection;
 
     @BeforeEach
     void start() throws Exception {
-        int port = RunningGateway.freePort();
-        redis = ExternalRedis.start(port, Files.createTempDirectory("sharded-reader-redis"));
-        connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
-        connection.start();
+        redis = RedisUnderTest.start();
+        connection = redis.connection();
     }
 
     @AfterEach
     void stop() throws Exception {
-        connection.stop();
-        redis.stop();
+        redis.close();
     }
 
     @Test

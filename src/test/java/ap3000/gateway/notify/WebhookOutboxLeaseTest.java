@@ -2,7 +2,6 @@ package ap3000.gateway.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -10,12 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import ap3000.gateway.ExternalRedis;
-import ap3000.gateway.RunningGateway;
+import ap3000.gateway.RedisUnderTest;
 import ap3000.gateway.event.JournalShards;
 import ap3000.gateway.redis.RedisConnection;
 import redis.clients.jedis.AbstractPipeline;
-import redis.embedded.RedisServer;
 
 /**
  * A worker whose delivery ended without a result (Redis failed after the receiver's answer) makes the device due
@@ -27,24 +24,21 @@ class WebhookOutboxLeaseTest {
     private static final String DEVICE = "04A20001";
     private static final String READY = "notify:{sink}:ready";
 
-    private RedisServer redis;
+    private RedisUnderTest redis;
     private RedisConnection connection;
     private WebhookOutbox outbox;
 
     @BeforeEach
     void start() throws Exception {
-        int port = RunningGateway.freePort();
-        redis = ExternalRedis.start(port, Files.createTempDirectory("outbox-redis"));
-        connection = new RedisConnection("redis://127.0.0.1:" + port, null, 0, "always", Duration.ofSeconds(5), 2);
-        connection.start();
+        redis = RedisUnderTest.start();
+        connection = redis.connection();
         outbox = new WebhookOutbox(connection, new JournalShards("gateway:{events}", 1), "notify:",
                 Duration.ofMinutes(2), Duration.ofHours(1), Clock.systemUTC());
     }
 
     @AfterEach
     void stop() throws Exception {
-        connection.stop();
-        redis.stop();
+        redis.close();
     }
 
     @Test
