@@ -511,7 +511,10 @@ public final class DeviceSimulator implements AutoCloseable {
         }
 
         private int portStatus(SimDevice device, int port) {
-            boolean charging = device.sessions.containsKey(port);
+            // a port whose session ended is idle, as on a real device, while its settlement waits for the ack: a
+            // heartbeat saying "charging" after the settlement made the gateway refuse the next start there (409)
+            Session session = device.sessions.get(port);
+            boolean charging = session != null && session.settlement == null;
             device.reportedCharging.put(port, charging);
             return charging ? 1 : 0;
         }
