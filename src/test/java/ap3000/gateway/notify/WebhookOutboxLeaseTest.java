@@ -32,8 +32,12 @@ class WebhookOutboxLeaseTest {
     void start() throws Exception {
         redis = RedisUnderTest.start();
         connection = redis.connection();
-        outbox = new WebhookOutbox(connection, new JournalShards("gateway:{events}", 1), "notify:",
-                Duration.ofMinutes(2), Duration.ofHours(1), Clock.systemUTC());
+        outbox = outbox(Clock.systemUTC());
+    }
+
+    private WebhookOutbox outbox(Clock clock) {
+        return new WebhookOutbox(connection, new JournalShards("gateway:{events}", 1), "notify:", Duration.ofMinutes(2),
+                Duration.ofHours(1), clock);
     }
 
     @AfterEach
@@ -62,8 +66,7 @@ class WebhookOutboxLeaseTest {
         assertThat(connection.client().zscore(READY, DEVICE)).isNull();
         // a new event, taken by a worker of another node (its clock a second ahead: another lease for certain)
         enqueue("{\"event_id\":\"e2\"}", 2);
-        WebhookOutbox otherNode = new WebhookOutbox(connection, new JournalShards("gateway:{events}", 1), "notify:",
-                Duration.ofMinutes(2), Duration.ofHours(1), Clock.offset(Clock.systemUTC(), Duration.ofSeconds(1)));
+        WebhookOutbox otherNode = outbox(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(1)));
         WebhookOutbox.Claimed second = otherNode.claim("sink").orElseThrow();
         assertThat(second.leasedUntil()).isNotEqualTo(first.leasedUntil());
 
